@@ -1,0 +1,88 @@
+package dev.ccd.protocol;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Ends a process together with everything it started. Both the daemon (a runner's tree) and a
+ * runner (a tool's or a background task's tree) stop processes this way, as PROTOCOL.md's stop
+ * sequence says: SIGTERM to the whole tree, then SIGKILL to what is left.
+ *
+ * <p>The tree is snapshotted before each signal, children first, so that a child reparented
+ * when its parent dies is still signalled. A process that escaped the tree before the snapshot
+ * (double-forked into its own session and reparented to init) is out of reach of this class.
+ */
+public final class ProcessTree {
+
+    private ProcessTree() {
+    }
+
+    /** The root's descendants (deepest first) followed by the root, as they are now. */
+    public static List<ProcessHandle> snapshot(ProcessHandle root) {
+        List<ProcessHandle> all = new ArrayList<>();
+        collect(root, all);
+        return all;
+    }
+
+    private static void collect(ProcessHandle parent, List<ProcessHandle> into) {
+        try (Stream<ProcessHandle> children = parent.children()) {
+            children.forEach(child -> collect(child, into));
+        }
+        into.add(parent);
+    }
+
+    /** Sends SIGTERM to the whole tree. */
+    public static void terminate(ProcessHandle root) {
+        snapshot(root).forEach(ProcessHandle::destroy);
+    }
+
+    /** Sends SIGKILL to the whole tree. */
+    public static void kill(ProcessHandle root) {
+        snapshot(root).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * SIGTERM to the tree, then SIGKILL to whatever of it is still alive after {@code grace}
+     * (at once when grace is zero). Blocks until every process of the tree is gone or {@code
+     * grace} plus one second has passed.
+     *
+     * @return true when every process of the tree is gone
+     */
+    public static boolean destroy(ProcessHandle root, Duration grace) throws InterruptedException {
+        List<ProcessHandle> tree = snapshot(root);
+        if (grace.isZero()) {
+            tree.forEach(ProcessHandle::destroyForcibly);
+        } else {
+            tree.forEach(ProcessHandle::destroy);
+            if (!awaitGone(tree, grace)) {
+                // Children started while we waited belong to the tree too.
+                List<ProcessHandle> now = new ArrayList<>(tree);
+                if (root.isAlive()) {
+                    now.addAll(snapshot(root));
+                }
+                now.forEach(ProcessHandle::destroyForcibly);
+                tree = now;
+            }
+        }
+        return awaitGone(tree, Duration.ofSeconds(1));
+    }
+
+    /** Waits until every process of {@code tree} has exited, or the timeout has passed. */
+    public static boolean awaitGone(List<ProcessHandle> tree, Duration timeout) throws InterruptedException {
+        CompletableFuture<?>[] exits = tree.stream()
+                .map(ProcessHandle::onExit)
+                .toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return tree.stream().noneMatch(ProcessHandle::isAlive);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return tree.stream().noneMatch(ProcessHandle::isAlive);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.ccd.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import picocli.CommandLine;
+
+/** {@code ccd agent start NAME --template T ...}: starts a run and waits for its handshake. */
+@CommandLine.Command(name = "start", description = "Start an agent run from a template.")
+final class AgentStartCommand extends BaseCommand {
+
+    @CommandLine.Parameters(index = "0", paramLabel = "NAME", description = "agent name: [a-z0-9][a-z0-9._-]{0,63}")
+    String name;
+
+    @CommandLine.Option(names = "--template", required = true, paramLabel = "T", description = "template name or path to a .md file")
+    String template;
+
+    @CommandLine.Option(names = "--args", paramLabel = "TEXT", description = "arguments given to the program")
+    String args;
+
+    @CommandLine.Option(names = "--workdir", paramLabel = "DIR", description = "working directory (default: $CCD_HOME/workspaces/NAME)")
+    Path workdir;
+
+    @CommandLine.Option(names = "--provider", paramLabel = "P", description = "anthropic, openai or scripted (default: scripted)")
+    String provider;
+
+    @CommandLine.Option(names = "--model", paramLabel = "M")
+    String model;
+
+    @CommandLine.Option(names = "--base-url", paramLabel = "URL")
+    String baseUrl;
+
+    @CommandLine.Option(names = "--script", paramLabel = "FILE", description = "JSONL model turns for the scripted provider")
+    Path script;
+
+    @CommandLine.Option(names = "--interval", paramLabel = "SECONDS", description = "pause between iterations (default 0)")
+    Double interval;
+
+    @CommandLine.Option(names = "--ask", description = "mutating tool calls need approval")
+    boolean ask;
+
+    @CommandLine.Option(names = "--max-iterations", paramLabel = "N")
+    Long maxIterations;
+
+    @CommandLine.Option(names = "--max-tokens", paramLabel = "N")
+    Long maxTokens;
+
+    @CommandLine.Option(names = "--max-cost", paramLabel = "USD")
+    Double maxCost;
+
+    @CommandLine.Option(names = "--restart", paramLabel = "POLICY", description = "never or on-crash (default never)")
+    String restart;
+
+    @CommandLine.Option(names = "--max-restarts", paramLabel = "N", description = "default 3")
+    Long maxRestarts;
+
+    @Override
+    public Integer call() {
+        ObjectNode p = params().put("name", name);
+        // Paths are the user's, relative to where they typed the command, not to the daemon.
+        p.put("template", template.contains("/") || template.endsWith(".md")
+                ? Path.of(template).toAbsolutePath().normalize().toString() : template);
+        putIfSet(p, "args", args);
+        if (workdir != null) {
+            p.put("workdir", workdir.toAbsolutePath().normalize().toString());
+        }
+        putIfSet(p, "provider", provider);
+        putIfSet(p, "model", model);
+        putIfSet(p, "base_url", baseUrl);
+        if (script != null) {
+            p.put("script", script.toAbsolutePath().normalize().toString());
+        }
+        if (interval != null) {
+            p.put("interval_s", interval);
+        }
+        if (ask) {
+            p.put("ask", true);
+        }
+        if (maxIterations != null) {
+            p.put("max_iterations", maxIterations);
+        }
+        if (maxTokens != null) {
+            p.put("max_tokens", maxTokens);
+        }
+        if (maxCost != null) {
+            p.put("max_cost_usd", maxCost);
+        }
+        putIfSet(p, "restart", restart);
+        if (maxRestarts != null) {
+            p.put("max_restarts", maxRestarts);
+        }
+        JsonNode run = call("agent.start", p);
+        out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
+                run.path("pid").asLong(), run.path("status").asText());
+        return ExitCodes.OK;
+    }
+
+    private static void putIfSet(ObjectNode p, String field, String value) {
+        if (value != null) {
+            p.put(field, value);
+        }
+    }
+}

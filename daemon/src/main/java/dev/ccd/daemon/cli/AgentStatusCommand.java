@@ -1,0 +1,48 @@
+package dev.ccd.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
+import picocli.CommandLine;
+
+/** {@code ccd agent status NAME}: the run (live, else latest) and its last iterations. */
+@CommandLine.Command(name = "status", description = "Status of an agent's live (else latest) run.")
+final class AgentStatusCommand extends BaseCommand {
+
+    @CommandLine.Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @CommandLine.Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        JsonNode s = call("agent.status", params().put("name", name));
+        if (json) {
+            printJson(s);
+            return ExitCodes.OK;
+        }
+        JsonNode r = s.path("run");
+        out().printf("%s: %s (run %s, template %s, provider %s%s)%n", r.path("name").asText(), r.path("status").asText(),
+                r.path("id").asText(), r.path("template").asText(), r.path("provider").asText(),
+                r.hasNonNull("pid") ? ", pid " + r.path("pid").asLong() : "");
+        out().printf(Locale.ROOT, "  started %s%s%n", r.path("started_at").asText(),
+                r.hasNonNull("ended_at") ? ", ended " + r.path("ended_at").asText() : "");
+        out().printf(Locale.ROOT, "  iterations %d, tokens %d in + %d out, cost %s%n", r.path("last_iteration").asInt(),
+                r.path("tokens_in").asLong(), r.path("tokens_out").asLong(), Format.cost(r.path("cost_usd").asDouble()));
+        out().println("  workdir " + r.path("workdir").asText());
+        if (r.hasNonNull("restart_of")) {
+            out().printf("  restart %d of run %s%n", r.path("restart_count").asInt(), r.path("restart_of").asText());
+        }
+        if (s.has("pending_restart")) {
+            out().println("  restart pending at " + s.path("pending_restart").path("due_at").asText());
+        }
+        if (r.hasNonNull("error")) {
+            out().println("  error: " + r.path("error").asText());
+        }
+        for (JsonNode it : s.path("iterations")) {
+            out().printf(Locale.ROOT, "  #%d %s %s%n", it.path("iteration").asInt(), it.path("status").asText(),
+                    it.path("summary").asText(""));
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.ccd.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.RpcException;
+import dev.ccd.protocol.MessageCodec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+
+/**
+ * What every verb shares: {@code --home}, the output writers (injected, so tests capture them),
+ * and calls to the daemon with errors mapped to exit codes: invalid params are usage errors (2),
+ * other refusals failures (1), no daemon 3.
+ */
+abstract class BaseCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = MessageCodec.mapper();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--home", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "ccd home (default: $CCD_HOME, else ~/.ccd)")
+    Path homeOption;
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    CcdHome home() {
+        return CcdHome.resolve(homeOption);
+    }
+
+    ControlClient client() {
+        try {
+            return ControlClient.connect(home().socket());
+        } catch (ControlClient.NotRunning e) {
+            throw new CliException(ExitCodes.NOT_RUNNING, e.getMessage());
+        }
+    }
+
+    /** Calls the daemon on a fresh connection. */
+    JsonNode call(String method, ObjectNode params) {
+        try (ControlClient client = client()) {
+            return client.call(method, params);
+        } catch (ControlClient.RpcError e) {
+            throw fromRpc(e);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILED, "talking to the daemon: " + e.getMessage());
+        }
+    }
+
+    static CliException fromRpc(ControlClient.RpcError e) {
+        int code = e.code() == RpcException.INVALID_PARAMS ? ExitCodes.USAGE : ExitCodes.FAILED;
+        return new CliException(code, e.getMessage());
+    }
+
+    static ObjectNode params() {
+        return JSON.createObjectNode();
+    }
+
+    void printJson(JsonNode node) {
+        try {
+            out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILED, e.getMessage());
+        }
+    }
+
+    /** True when stderr is a terminal: then long waits show progress. */
+    static boolean interactive() {
+        return System.console() != null;
+    }
+}

@@ -1,0 +1,12 @@
+package dev.ccd.daemon.cli;
+
+/** The exit codes of {@code ccd} (ARCHITECTURE.md §3). */
+public final class ExitCodes {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int NOT_RUNNING = 3;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,71 @@
+package dev.ccd.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Human-readable renderings for the CLI: durations, tables, events. */
+final class Format {
+    private Format() {
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m" + (s % 60) + "s";
+        }
+        return s / 3600 + "h" + (s % 3600) / 60 + "m";
+    }
+
+    static String cost(double usd) {
+        return String.format(Locale.ROOT, "$%.4f", usd);
+    }
+
+    /** Left-aligned columns, two spaces apart. */
+    static String table(List<String> header, List<List<String>> rows) {
+        int[] widths = new int[header.size()];
+        List<List<String>> all = new ArrayList<>();
+        all.add(header);
+        all.addAll(rows);
+        for (List<String> row : all) {
+            for (int i = 0; i < row.size(); i++) {
+                widths[i] = Math.max(widths[i], row.get(i).length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (List<String> row : all) {
+            for (int i = 0; i < row.size(); i++) {
+                sb.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** One event as a log line: time, kind, and what matters of its payload. */
+    static String event(JsonNode e) {
+        JsonNode p = e.path("payload");
+        String time = e.path("ts").asText();
+        String what = switch (e.path("kind").asText()) {
+            case "iteration" -> String.format(Locale.ROOT, "iteration %d %s (%.1fs, %d+%d tokens): %s",
+                    p.path("iteration").asInt(), p.path("status").asText(), p.path("duration_s").asDouble(),
+                    p.path("tokens_in").asLong(), p.path("tokens_out").asLong(), oneLine(p.path("summary").asText("")));
+            case "notify" -> "notice: " + p.path("text").asText();
+            case "log" -> p.path("level").asText() + ": " + p.path("msg").asText();
+            case "run_ended" -> "run ended " + p.path("status").asText() + " (" + p.path("reason").asText() + ")"
+                    + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
+            default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
+        };
+        String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";
+        return time + run + " " + what;
+    }
+
+    private static String oneLine(String text) {
+        String line = text.replace('\n', ' ').strip();
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    }
+}

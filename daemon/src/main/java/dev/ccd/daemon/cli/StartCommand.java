@@ -1,0 +1,111 @@
+package dev.ccd.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.DaemonMain;
+import dev.ccd.daemon.PidFile;
+import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.supervisor.RunnerLauncher;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine;
+
+/**
+ * {@code ccd start}: starts the daemon detached (its own session, stdio away from the terminal)
+ * and returns once its socket answers; {@code --foreground} runs it in this process, for systemd.
+ */
+@CommandLine.Command(name = "start", description = "Start the daemon; returns when it answers.")
+final class StartCommand extends BaseCommand {
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+
+    @CommandLine.Option(names = "--foreground", description = "stay attached (for systemd); logs go to logs/daemon.log")
+    boolean foreground;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        CcdHome home = home();
+        Optional<Long> running = PidFile.alive(home.pidFile());
+        if (running.isPresent() && running.get() != ProcessHandle.current().pid()) {
+            throw new CliException(ExitCodes.FAILED, "a ccd daemon is already running for " + home.root()
+                    + " (pid " + running.get() + ")");
+        }
+        if (foreground) {
+            return DaemonMain.run(home) == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+        }
+        home.ensureLayout();
+        Path console = home.logs().resolve("daemon.out");
+        Process daemon = new ProcessBuilder(daemonCommand(home))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(console.toFile())
+                .redirectErrorStream(true)
+                .start();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        boolean dots = interactive();
+        if (dots) {
+            err().print("starting ccd daemon");
+            err().flush();
+        }
+        while (System.nanoTime() < deadline) {
+            Optional<JsonNode> status = tryStatus(home);
+            if (status.isPresent()) {
+                if (dots) {
+                    err().println();
+                }
+                out().printf("ccd daemon started (pid %d), home %s%n", status.get().path("pid").asLong(), home.root());
+                return ExitCodes.OK;
+            }
+            if (!daemon.isAlive()) {
+                if (dots) {
+                    err().println();
+                }
+                String output = Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8).strip() : "";
+                throw new CliException(ExitCodes.FAILED, "the daemon exited with code " + daemon.exitValue()
+                        + (output.isEmpty() ? "" : ": " + output.replaceFirst("^ccd: ", "")));
+            }
+            if (dots) {
+                err().print(".");
+                err().flush();
+            }
+            daemon.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        daemon.destroyForcibly();
+        throw new CliException(ExitCodes.FAILED, "the daemon did not answer within " + READY_TIMEOUT.toSeconds()
+                + " s; see " + console + " and " + home.logs().resolve("daemon.log"));
+    }
+
+    private static Optional<JsonNode> tryStatus(CcdHome home) {
+        try (ControlClient client = ControlClient.connect(home.socket())) {
+            return Optional.of(client.call("daemon.status", null));
+        } catch (IOException | ControlClient.RpcError e) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> daemonCommand(CcdHome home) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-XX:+UseSerialGC");
+        command.add("-Xmx256m");
+        command.add("-Xshare:auto");
+        String runnerDir = System.getProperty(RunnerLauncher.RUNNER_DIR_PROPERTY);
+        if (runnerDir != null) {
+            command.add("-D" + RunnerLauncher.RUNNER_DIR_PROPERTY + "=" + runnerDir);
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(DaemonMain.class.getName());
+        command.add("--home");
+        command.add(home.root().toString());
+        return command;
+    }
+}

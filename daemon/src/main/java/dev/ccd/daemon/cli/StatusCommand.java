@@ -1,0 +1,32 @@
+package dev.ccd.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import picocli.CommandLine;
+
+/** {@code ccd status}: the daemon's pid, uptime and runs by status. */
+@CommandLine.Command(name = "status", description = "Daemon pid, uptime, runs by status.")
+final class StatusCommand extends BaseCommand {
+
+    @CommandLine.Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        JsonNode status = call("daemon.status", null);
+        if (json) {
+            printJson(status);
+            return ExitCodes.OK;
+        }
+        out().printf("ccd daemon running: pid %d, up %s, home %s%n", status.path("pid").asLong(),
+                Format.duration(status.path("uptime_s").asDouble()), status.path("home").asText());
+        StringBuilder runs = new StringBuilder();
+        for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) status.path("runs")::fields) {
+            if (e.getValue().asInt() > 0) {
+                runs.append(runs.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue().asInt());
+            }
+        }
+        out().println("runs: " + (runs.length() == 0 ? "none" : runs));
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.ccd.daemon.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.store.RunRow;
+import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.supervisor.Supervisor;
+import dev.ccd.daemon.supervisor.SupervisorException;
+import dev.ccd.daemon.templates.TemplateCatalog;
+import dev.ccd.protocol.MessageCodec;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The methods of the control API (ARCHITECTURE.md §4). Each takes named params and returns a
+ * JSON result or throws an {@link RpcException}; none blocks longer than the operation it asks
+ * for (a start waits for the handshake, a stop for the run's end).
+ */
+public final class ControlApi {
+    static final String SUBSCRIBE = "events.subscribe";
+    private static final ObjectMapper JSON = MessageCodec.mapper();
+
+    private final CcdHome home;
+    private final Store store;
+    private final Supervisor supervisor;
+    private final TemplateCatalog templates;
+    private final Instant startedAt;
+    private final Runnable shutdown;
+    private final AgentStartRequest startRequests;
+
+    public ControlApi(CcdHome home, Store store, Supervisor supervisor, TemplateCatalog templates, Runnable shutdown) {
+        this.home = home;
+        this.store = store;
+        this.supervisor = supervisor;
+        this.templates = templates;
+        this.startedAt = Instant.now();
+        this.shutdown = shutdown;
+        this.startRequests = new AgentStartRequest(home, templates);
+    }
+
+    JsonNode call(String method, Params p) throws RpcException {
+        try {
+            return switch (method) {
+                case "daemon.status" -> status();
+                case "daemon.shutdown" -> {
+                    Thread t = new Thread(shutdown, "daemon-shutdown");
+                    t.start();
+                    yield JSON.createObjectNode().put("stopping", true);
+                }
+                case "agent.start" -> JSON.valueToTree(supervisor.start(startRequests.parse(p)));
+                case "agent.stop" -> JSON.valueToTree(supervisor.stop(p.requiredString("name"),
+                        Duration.ofMillis(Math.round(1000 * Optional.ofNullable(p.optionalDouble("timeout_s", 0.1, 3600))
+                                .orElse(5.0)))));
+                case "agent.list" -> JSON.valueToTree(store.listRuns(p.bool("all", false)));
+                case "agent.status" -> agentStatus(p.requiredString("name"));
+                case "agent.logs" -> agentLogs(p.requiredString("name"), (int) p.longValue("n", 50, 1, 100_000));
+                case "events.list" -> JSON.valueToTree(store.events(p.longValue("since", 0, 0, Long.MAX_VALUE), null,
+                        (int) p.longValue("n", 100, 1, 100_000), !p.bool("from_start", false)));
+                case "template.list" -> templateList();
+                case "template.show" -> templateShow(p.requiredString("name"));
+                default -> throw new RpcException(RpcException.METHOD_NOT_FOUND, "no such method '" + method
+                        + "'; methods: daemon.status, daemon.shutdown, agent.start, agent.stop, agent.list,"
+                        + " agent.status, agent.logs, events.list, events.subscribe, template.list, template.show");
+            };
+        } catch (SupervisorException e) {
+            int code = switch (e.kind()) {
+                case NOT_FOUND -> RpcException.NOT_FOUND;
+                case CONFLICT -> RpcException.CONFLICT;
+                case FAILED -> RpcException.FAILED;
+            };
+            throw new RpcException(code, e.getMessage());
+        } catch (SQLException | IOException e) {
+            throw new RpcException(RpcException.INTERNAL_ERROR, "internal error: " + e.getMessage());
+        }
+    }
+
+    Subscription subscribe(Params p) throws RpcException {
+        long since = p.longValue("since", 0, 0, Long.MAX_VALUE);
+        String name = p.optionalString("name");
+        String runId = null;
+        if (name != null) {
+            runId = runOf(name).id();
+        }
+        if (p.bool("tail", false)) {
+            try {
+                // start from the present: only events after the newest one
+                var last = store.events(0, runId, 1, true);
+                since = last.isEmpty() ? 0 : last.get(0).id();
+            } catch (SQLException e) {
+                throw new RpcException(RpcException.INTERNAL_ERROR, "internal error: " + e.getMessage());
+            }
+        }
+        return new Subscription(store, since, runId);
+    }
+
+    private JsonNode status() throws SQLException {
+        ObjectNode s = JSON.createObjectNode()
+                .put("pid", ProcessHandle.current().pid())
+                .put("home", home.root().toString())
+                .put("started_at", startedAt.toString())
+                .put("uptime_s", Duration.between(startedAt, Instant.now()).toMillis() / 1000.0);
+        s.set("runs", JSON.valueToTree(store.countByStatus()));
+        return s;
+    }
+
+    private JsonNode agentStatus(String name) throws RpcException, SQLException {
+        RunRow run = runOf(name);
+        ObjectNode s = JSON.createObjectNode();
+        s.set("run", JSON.valueToTree(run));
+        s.set("iterations", JSON.valueToTree(store.iterations(run.id(), 5)));
+        supervisor.pendingRestart(name).ifPresent(pending -> s.putObject("pending_restart")
+                .put("previous_run_id", pending.previousRunId())
+                .put("due_at", pending.dueAt().toString()));
+        return s;
+    }
+
+    private JsonNode agentLogs(String name, int n) throws RpcException, SQLException {
+        RunRow run = runOf(name);
+        ObjectNode logs = JSON.createObjectNode();
+        logs.set("run", JSON.valueToTree(run));
+        logs.set("events", JSON.valueToTree(store.events(0, run.id(), n, true)));
+        return logs;
+    }
+
+    /** The live run of that name, else its latest run. */
+    private RunRow runOf(String name) throws RpcException {
+        try {
+            return store.latestRun(name).orElseThrow(() -> new RpcException(RpcException.NOT_FOUND,
+                    "no agent named '" + name + "' (see 'ccd agent list --all')"));
+        } catch (SQLException e) {
+            throw new RpcException(RpcException.INTERNAL_ERROR, "internal error: " + e.getMessage());
+        }
+    }
+
+    private JsonNode templateList() throws IOException {
+        ArrayNode list = JSON.createArrayNode();
+        for (TemplateCatalog.Template t : templates.list()) {
+            list.addObject().put("name", t.name()).put("source", t.source()).put("description", t.description());
+        }
+        return list;
+    }
+
+    private JsonNode templateShow(String name) throws IOException, RpcException {
+        TemplateCatalog.Template t = templates.find(name).orElseThrow(() -> new RpcException(RpcException.NOT_FOUND,
+                "no template '" + name + "'; " + AgentStartRequest.available(templates)));
+        return JSON.createObjectNode().put("name", t.name()).put("source", t.source()).put("text", t.text());
+    }
+}

@@ -1,0 +1,95 @@
+package dev.ccd.daemon.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Set;
+
+/**
+ * Typed access to a request's {@code params} object. Every accessor checks the type and range
+ * and throws an invalid-params error that names the field, the value and what is allowed.
+ */
+final class Params {
+    private final ObjectNode node;
+
+    Params(JsonNode params) throws RpcException {
+        if (params == null || params.isNull() || params.isMissingNode()) {
+            this.node = JsonNodeFactory.instance.objectNode();
+        } else if (params.isObject()) {
+            this.node = (ObjectNode) params;
+        } else {
+            throw new RpcException(RpcException.INVALID_PARAMS, "invalid params: expected an object of named params, got "
+                    + params.getNodeType().name().toLowerCase(java.util.Locale.ROOT), "params");
+        }
+    }
+
+    String requiredString(String field) throws RpcException {
+        String value = optionalString(field);
+        if (value == null || value.isEmpty()) {
+            throw RpcException.invalidParam(field, "is required (a non-empty string)");
+        }
+        return value;
+    }
+
+    String optionalString(String field) throws RpcException {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw RpcException.invalidParam(field, "must be a string, got " + v);
+        }
+        return v.textValue();
+    }
+
+    String oneOf(String field, String fallback, Set<String> allowed) throws RpcException {
+        String value = optionalString(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!allowed.contains(value)) {
+            throw RpcException.invalidParam(field, "is '" + value + "'; expected one of " + String.join(", ", allowed.stream().sorted().toList()));
+        }
+        return value;
+    }
+
+    boolean bool(String field, boolean fallback) throws RpcException {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw RpcException.invalidParam(field, "must be true or false, got " + v);
+        }
+        return v.booleanValue();
+    }
+
+    /** An integer in [min, max], or null when absent. */
+    Long optionalLong(String field, long min, long max) throws RpcException {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            throw RpcException.invalidParam(field, "must be an integer from " + min + " to " + max + ", got " + v);
+        }
+        return v.longValue();
+    }
+
+    long longValue(String field, long fallback, long min, long max) throws RpcException {
+        Long v = optionalLong(field, min, max);
+        return v == null ? fallback : v;
+    }
+
+    /** A finite number in [min, max], or null when absent. */
+    Double optionalDouble(String field, double min, double max) throws RpcException {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.doubleValue() < min || v.doubleValue() > max) {
+            throw RpcException.invalidParam(field, "must be a number from " + min + " to " + max + ", got " + v);
+        }
+        return v.doubleValue();
+    }
+}

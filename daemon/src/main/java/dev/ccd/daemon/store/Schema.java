@@ -1,0 +1,123 @@
+package dev.ccd.daemon.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The schema of {@code ccd.db}, as numbered migrations. {@code PRAGMA user_version} holds the
+ * number of migrations applied; opening a database applies the missing ones in one transaction.
+ * Table and column names are part of the user-visible contract (ARCHITECTURE.md §6): add, never
+ * rename.
+ */
+final class Schema {
+
+    private static final List<String> MIGRATIONS = List.of(
+            """
+            CREATE TABLE agent_runs(
+              id TEXT PRIMARY KEY,
+              name TEXT NOT NULL,
+              template TEXT NOT NULL,
+              args TEXT,
+              status TEXT NOT NULL,
+              provider TEXT NOT NULL,
+              model TEXT,
+              workdir TEXT NOT NULL,
+              pid INTEGER,
+              auto_approve INTEGER NOT NULL DEFAULT 1,
+              restart_of TEXT,
+              restart_count INTEGER NOT NULL DEFAULT 0,
+              started_at TEXT NOT NULL,
+              ended_at TEXT,
+              last_iteration INTEGER NOT NULL DEFAULT 0,
+              tokens_in INTEGER NOT NULL DEFAULT 0,
+              tokens_out INTEGER NOT NULL DEFAULT 0,
+              cost_usd REAL NOT NULL DEFAULT 0,
+              exit_code INTEGER,
+              error TEXT);
+            CREATE INDEX agent_runs_by_name ON agent_runs(name, started_at);
+            CREATE INDEX agent_runs_by_status ON agent_runs(status);
+            CREATE TABLE agent_iterations(
+              run_id TEXT NOT NULL,
+              iteration INTEGER NOT NULL,
+              started_at TEXT,
+              ended_at TEXT,
+              status TEXT NOT NULL,
+              duration_s REAL,
+              summary TEXT,
+              tokens_in INTEGER NOT NULL DEFAULT 0,
+              tokens_out INTEGER NOT NULL DEFAULT 0,
+              cost_usd REAL NOT NULL DEFAULT 0,
+              PRIMARY KEY(run_id, iteration));
+            CREATE TABLE permission_requests(
+              id TEXT PRIMARY KEY,
+              run_id TEXT NOT NULL,
+              tool TEXT NOT NULL,
+              input_json TEXT NOT NULL,
+              rationale TEXT,
+              status TEXT NOT NULL,
+              created_at TEXT NOT NULL,
+              answered_at TEXT,
+              reason TEXT);
+            CREATE INDEX permission_requests_by_status ON permission_requests(status, run_id);
+            CREATE TABLE background_tasks(
+              run_id TEXT NOT NULL,
+              task_id TEXT NOT NULL,
+              command TEXT NOT NULL,
+              status TEXT NOT NULL,
+              exit_code INTEGER,
+              started_at TEXT NOT NULL,
+              ended_at TEXT,
+              output_path TEXT,
+              PRIMARY KEY(run_id, task_id));
+            CREATE TABLE daemon_events(
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              ts TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              run_id TEXT,
+              payload_json TEXT);
+            CREATE INDEX daemon_events_by_run ON daemon_events(run_id, id);
+            """);
+
+    private Schema() {
+    }
+
+    static int latestVersion() {
+        return MIGRATIONS.size();
+    }
+
+    /** Brings the database to the latest version. Refuses a database newer than this code. */
+    static void migrate(Connection connection) throws SQLException {
+        int version;
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            version = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (version > MIGRATIONS.size()) {
+            throw new SQLException("ccd.db has schema version " + version + " but this ccd knows only up to "
+                    + MIGRATIONS.size() + ": use a newer ccd");
+        }
+        if (version == MIGRATIONS.size()) {
+            return;
+        }
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement st = connection.createStatement()) {
+            for (int v = version; v < MIGRATIONS.size(); v++) {
+                for (String sql : MIGRATIONS.get(v).split(";")) {
+                    if (!sql.isBlank()) {
+                        st.executeUpdate(sql);
+                    }
+                }
+            }
+            st.executeUpdate("PRAGMA user_version = " + MIGRATIONS.size());
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.ccd.daemon.supervisor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.store.RunStatus;
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageCodec;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * How a run ended, decided from what the runner said ({@code exit}) and what happened to its
+ * process (exit code, stop ladder step). An {@code exit} message is the runner's own account
+ * and wins; without one, a run that was asked to stop is {@code stopped}, any other is
+ * {@code crashed}.
+ */
+record RunEnd(RunStatus status, String reason, Integer exitCode, String error, RunnerProcess.EndedBy endedBy) {
+
+    static final int STDERR_TAIL_BYTES = 4096;
+
+    static RunEnd of(RunnerProcess runner) {
+        int code = runner.exitCode();
+        Message.Exit exit = runner.exitMessage;
+        RunnerProcess.EndedBy by = exit != null && runner.endedBy == RunnerProcess.EndedBy.ITSELF
+                ? RunnerProcess.EndedBy.EXIT_MESSAGE
+                : runner.endedBy;
+        if (exit != null) {
+            return switch (exit.reason()) {
+                case "stopped" -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(runner.stopReason, "stdin closed"),
+                        code, null, by);
+                case "max_iterations", "script_exhausted", "stagnation", "completed" ->
+                        new RunEnd(RunStatus.COMPLETED, exit.reason(), code, null, by);
+                default -> new RunEnd(RunStatus.FAILED, exit.reason(), code,
+                        exit.reason() + (exit.error() == null ? "" : ": " + exit.error()), by);
+            };
+        }
+        if (runner.stopReason != null) {
+            String how = switch (by) {
+                case SIGTERM -> "did not exit after the stop message; ended by SIGTERM";
+                case SIGKILL -> "ignored the stop message and SIGTERM; ended by SIGKILL";
+                default -> "exited without an exit message after the stop";
+            };
+            return new RunEnd(RunStatus.STOPPED, "stopped: " + runner.stopReason, code, how, by);
+        }
+        String tail = stderrTail(runner.stderrLog);
+        String error = "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
+                + (tail.isBlank() ? "" : "; stderr tail:\n" + tail);
+        return new RunEnd(RunStatus.CRASHED, "crashed", code, error, by);
+    }
+
+    ObjectNode payload() {
+        ObjectNode node = MessageCodec.mapper().createObjectNode()
+                .put("status", status.dbName())
+                .put("reason", reason)
+                .put("ended_by", endedBy.name().toLowerCase(java.util.Locale.ROOT));
+        if (exitCode != null) {
+            node.put("exit_code", exitCode);
+        }
+        if (error != null) {
+            node.put("error", error.length() > 500 ? error.substring(0, 500) + "..." : error);
+        }
+        return node;
+    }
+
+    private static String signal(int code) {
+        return switch (code) {
+            case 137 -> "SIGKILL";
+            case 143 -> "SIGTERM";
+            case 134 -> "SIGABRT";
+            case 139 -> "SIGSEGV";
+            default -> code > 128 && code < 160 ? "signal " + (code - 128) : "no signal";
+        };
+    }
+
+    /** The last {@link #STDERR_TAIL_BYTES} of the runner's stderr log. */
+    static String stderrTail(Path stderrLog) {
+        try (RandomAccessFile file = new RandomAccessFile(stderrLog.toFile(), "r")) {
+            long length = file.length();
+            long from = Math.max(0, length - STDERR_TAIL_BYTES);
+            byte[] bytes = new byte[(int) (length - from)];
+            file.seek(from);
+            file.readFully(bytes);
+            return new String(bytes, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String nonNull(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+}

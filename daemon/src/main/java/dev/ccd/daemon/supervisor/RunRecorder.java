@@ -1,0 +1,98 @@
+package dev.ccd.daemon.supervisor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageCodec;
+import dev.ccd.protocol.ReadResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns what a runner says into rows and events. Called on the runner's reader thread, one
+ * outcome at a time, so the writes of one run are queued (and committed) in the order the runner
+ * sent them. A protocol error is counted, logged with the run id and recorded as an event; the
+ * run goes on.
+ */
+final class RunRecorder {
+    private static final Logger log = LoggerFactory.getLogger(RunRecorder.class);
+
+    private final Store store;
+
+    RunRecorder(Store store) {
+        this.store = store;
+    }
+
+    void onOutcome(RunnerProcess runner, ReadResult result) {
+        if (result instanceof ReadResult.Received received) {
+            onMessage(runner, received.message());
+        } else if (result instanceof ReadResult.EndOfStream end) {
+            if (end.partialLineBytes() > 0) {
+                protocolError(runner, "partial_line", result.describe());
+            }
+        } else if (result instanceof ReadResult.UnknownOp unknown) {
+            // Forward compatibility: a newer runner may say things this daemon does not know.
+            log.warn("{} - ignoring unknown op '{}': {}", runner.runId, unknown.op(), abbreviate(unknown.raw().toString()));
+            protocolError(runner, "unknown_op", result.describe());
+        } else {
+            protocolError(runner, kind(result), result.describe());
+        }
+    }
+
+    private void onMessage(RunnerProcess runner, Message message) {
+        String runId = runner.runId;
+        if (message instanceof Message.Ready ready) {
+            runner.ready.complete(ready);
+        } else if (message instanceof Message.IterationStart start) {
+            store.iterationStarted(runId, start.iteration(), Timestamps.now());
+        } else if (message instanceof Message.IterationDone done) {
+            store.iterationDone(runId, done, Timestamps.now());
+            store.event("iteration", runId, json(done));
+        } else if (message instanceof Message.Exit exit) {
+            runner.exitMessage = exit;
+            if (!runner.ready.isDone()) {
+                runner.ready.completeExceptionally(new IllegalStateException(
+                        exit.reason() + (exit.error() == null ? "" : ": " + exit.error())));
+            }
+        } else if (message instanceof Message.Init || message instanceof Message.Stop
+                || message instanceof Message.Resume || message instanceof Message.PermissionResponse) {
+            protocolError(runner, "wrong_direction", "a runner may not send " + MessageCodec.encodeToString(message));
+        } else {
+            // notify, log, and the messages later features record in their own tables
+            store.event(opOf(message), runId, json(message));
+        }
+    }
+
+    private void protocolError(RunnerProcess runner, String kind, String detail) {
+        long count = runner.protocolErrors();
+        log.warn("{} - protocol error #{} from runner ({}): {}", runner.runId, count, kind, abbreviate(detail));
+        store.event("protocol_error", runner.runId, MessageCodec.mapper().createObjectNode()
+                .put("kind", kind).put("detail", abbreviate(detail)).put("count", count));
+    }
+
+    private static String kind(ReadResult result) {
+        if (result instanceof ReadResult.LineTooLong) {
+            return "line_too_long";
+        }
+        if (result instanceof ReadResult.InvalidJson) {
+            return "invalid_json";
+        }
+        return "invalid_fields";
+    }
+
+    /** The message's fields without its op, as an event payload. */
+    private static ObjectNode json(Message message) {
+        ObjectNode node = MessageCodec.mapper().valueToTree(message);
+        node.remove("op");
+        return node;
+    }
+
+    private static String opOf(Message message) {
+        return MessageCodec.mapper().valueToTree(message).path("op").asText();
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+}

@@ -1,0 +1,282 @@
+package dev.ccd.daemon.supervisor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.store.RunRow;
+import dev.ccd.daemon.store.RunStatus;
+import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageCodec;
+import dev.ccd.protocol.RunConfig;
+import dev.ccd.protocol.TemplateSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts, watches and stops runner JVMs, one per live run, and records everything they say.
+ *
+ * <p>Threading: requests come from control-server threads; each runner's messages arrive on its
+ * reader thread ({@link RunRecorder}); ends are recorded on the process-exit thread; restarts
+ * fire on a timer. The {@link #live} map is the one source of truth for which names are taken:
+ * a name is reserved in it (atomically) before anything is written, and released only after the
+ * run's end is committed, so a name is never live twice.
+ */
+public final class Supervisor {
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+    private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration TERM_AFTER = Duration.ofSeconds(2);
+    static final Duration KILL_AFTER = Duration.ofSeconds(5);
+
+    private final CcdHome home;
+    private final Store store;
+    private final RunnerLauncher launcher;
+    private final RunRecorder recorder;
+    /** Live runs by name; a null-process placeholder holds a name while its run starts. */
+    private final Map<String, Slot> live = new ConcurrentHashMap<>();
+    /** Pending restarts by name, cancelled by a stop. */
+    private final Map<String, Restarts.Pending> pendingRestarts = new ConcurrentHashMap<>();
+    private final Restarts restarts;
+    /** Set once by shutdown(): no new run may start after it. */
+    private volatile boolean shuttingDown;
+
+    /** A live name: its run once the process exists. */
+    private static final class Slot {
+        volatile RunnerProcess runner;
+    }
+
+    public Supervisor(CcdHome home, Store store, RunnerLauncher launcher) {
+        this.home = home;
+        this.store = store;
+        this.launcher = launcher;
+        this.recorder = new RunRecorder(store);
+        this.restarts = new Restarts(this, store);
+    }
+
+    /**
+     * Starts a run and waits for its handshake (at most {@link #HANDSHAKE_TIMEOUT}).
+     *
+     * @return the run's row, status {@code running}
+     * @throws SupervisorException CONFLICT when the name is live or has a restart pending,
+     *     FAILED when the runner did not start (the run is then recorded {@code crashed}/{@code failed})
+     */
+    public RunRow start(RunSpec spec) throws SupervisorException {
+        if (pendingRestarts.containsKey(spec.name())) {
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + spec.name()
+                    + "' has a restart pending; 'ccd agent stop " + spec.name() + "' cancels it");
+        }
+        return launch(spec, null, 0);
+    }
+
+    RunRow launch(RunSpec spec, String restartOf, int restartCount) throws SupervisorException {
+        if (shuttingDown) {
+            throw new SupervisorException(SupervisorException.Kind.FAILED, "the daemon is shutting down");
+        }
+        Slot slot = new Slot();
+        if (live.putIfAbsent(spec.name(), slot) != null) {
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + spec.name()
+                    + "' is already running; stop it first or choose another name");
+        }
+        String runId = newRunId();
+        RunnerProcess runner;
+        try {
+            RunRow row = RunRow.starting(runId, spec.name(), spec.templateName(), spec.args(), spec.provider(),
+                    spec.model(), spec.workdir().toString(), !spec.ask(), restartOf, restartCount, Timestamps.now());
+            store.insertRun(row).get();
+            Files.createDirectories(home.run(runId));
+            ObjectNode payload = MessageCodec.mapper().createObjectNode()
+                    .put("name", spec.name()).put("template", spec.templateName()).put("provider", spec.provider());
+            if (restartOf != null) {
+                payload.put("restart_of", restartOf).put("restart_count", restartCount);
+            }
+            store.event("run_starting", runId, payload);
+            Process process = launcher.processBuilder(spec.workdir(), home.run(runId).resolve("stderr.log")).start();
+            runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process);
+        } catch (IOException | InterruptedException | ExecutionException e) {
+            live.remove(spec.name(), slot);
+            store.endRun(runId, RunStatus.FAILED, null, "could not start the runner: " + e.getMessage(), Timestamps.now());
+            throw new SupervisorException(SupervisorException.Kind.FAILED, "could not start the runner: " + e.getMessage());
+        }
+        slot.runner = runner;
+        runner.startReading(recorder::onOutcome);
+        CompletableFuture.allOf(runner.onExit(), runner.readerDone)
+                .thenRun(() -> finish(runner, slot));
+        runner.onExit().thenRun(() -> runner.readerDone.completeOnTimeout(null, 500, TimeUnit.MILLISECONDS));
+        runner.send(init(runId, spec, home));
+        return awaitReady(runner);
+    }
+
+    private RunRow awaitReady(RunnerProcess runner) throws SupervisorException {
+        try {
+            Message.Ready ready = runner.ready.get(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            store.setRunning(runner.runId, ready.pid()).get();
+            store.event("run_started", runner.runId, MessageCodec.mapper().createObjectNode()
+                    .put("pid", ready.pid())
+                    .put("ready_ms", (System.nanoTime() - runner.startNanos) / 1_000_000));
+            log.info("{} - runner ready, pid {}", runner.runId, ready.pid());
+            return store.run(runner.runId).orElseThrow();
+        } catch (TimeoutException e) {
+            log.warn("{} - no ready within {} s: killing it", runner.runId, HANDSHAKE_TIMEOUT.toSeconds());
+            runner.killLeftovers();
+            throw failure(runner, "the runner did not answer init within " + HANDSHAKE_TIMEOUT.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            throw failure(runner, e.getCause().getMessage());
+        } catch (InterruptedException | SQLException e) {
+            runner.killLeftovers();
+            throw failure(runner, e.toString());
+        }
+    }
+
+    /** Waits for the recorded end of a run whose start failed, and reports it. */
+    private SupervisorException failure(RunnerProcess runner, String why) {
+        try {
+            RunRow end = runner.ended.get(KILL_AFTER.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            String detail = end.error() != null ? end.error() : why;
+            return new SupervisorException(SupervisorException.Kind.FAILED,
+                    "agent '" + runner.spec.name() + "' did not start (" + end.status().dbName() + "): " + detail);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            return new SupervisorException(SupervisorException.Kind.FAILED,
+                    "agent '" + runner.spec.name() + "' did not start: " + why);
+        }
+    }
+
+    /**
+     * Stops the live run of that name (or cancels its pending restart) and waits until its end
+     * is recorded.
+     *
+     * @param timeout SIGKILL comes at this point after the stop message (SIGTERM at 2 s or sooner)
+     */
+    public RunRow stop(String name, Duration timeout) throws SupervisorException {
+        Restarts.Pending pending = pendingRestarts.remove(name);
+        if (pending != null) {
+            pending.cancel();
+            store.event("restart_cancelled", pending.previousRunId(), null);
+            try {
+                return store.run(pending.previousRunId()).orElseThrow();
+            } catch (SQLException e) {
+                throw new SupervisorException(SupervisorException.Kind.FAILED, e.getMessage());
+            }
+        }
+        Slot slot = live.get(name);
+        RunnerProcess runner = slot == null ? null : slot.runner;
+        if (runner == null) {
+            throw new SupervisorException(SupervisorException.Kind.NOT_FOUND, "no live agent named '" + name + "'");
+        }
+        beginStop(runner, "stopped by user", timeout);
+        try {
+            return runner.ended.get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new SupervisorException(SupervisorException.Kind.FAILED,
+                    "agent '" + name + "' did not end within " + timeout.toSeconds() + " s: " + e);
+        }
+    }
+
+    private void beginStop(RunnerProcess runner, String reason, Duration timeout) {
+        if (runner.stopReason != null) {
+            return;
+        }
+        Duration term = timeout.compareTo(TERM_AFTER.multipliedBy(2)) < 0 ? timeout.dividedBy(2) : TERM_AFTER;
+        store.setLiveStatus(runner.runId, RunStatus.STOPPING);
+        store.event("stop_requested", runner.runId, MessageCodec.mapper().createObjectNode().put("reason", reason));
+        runner.stopLadder(reason, term, timeout);
+    }
+
+    /** Stops every live run (in parallel, each with its ladder) and cancels pending restarts. */
+    public void shutdown() {
+        shuttingDown = true;
+        pendingRestarts.values().forEach(Restarts.Pending::cancel);
+        pendingRestarts.clear();
+        List<CompletableFuture<RunRow>> ends = new ArrayList<>();
+        for (Slot slot : live.values()) {
+            RunnerProcess runner = slot.runner;
+            if (runner != null) {
+                beginStop(runner, "daemon stopping", KILL_AFTER);
+                ends.add(runner.ended);
+            }
+        }
+        try {
+            CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new))
+                    .get(KILL_AFTER.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            log.warn("not every runner ended in time: {}", e.toString());
+        }
+    }
+
+    public Optional<PendingRestart> pendingRestart(String name) {
+        return Optional.ofNullable(pendingRestarts.get(name))
+                .map(p -> new PendingRestart(p.previousRunId(), java.time.Instant.ofEpochMilli(p.dueAtMillis())));
+    }
+
+    /** The process of a live run, for diagnostics and tests. */
+    public Optional<Long> livePid(String name) {
+        Slot slot = live.get(name);
+        return slot == null || slot.runner == null ? Optional.empty() : Optional.of(slot.runner.pid());
+    }
+
+    void addPendingRestart(String name, Restarts.Pending pending) {
+        pendingRestarts.put(name, pending);
+    }
+
+    boolean removePendingRestart(String name, Restarts.Pending pending) {
+        return pendingRestarts.remove(name, pending);
+    }
+
+    boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Records the end of a run once its process has exited and its output is read. */
+    private void finish(RunnerProcess runner, Slot slot) {
+        RunEnd end = RunEnd.of(runner);
+        store.endRun(runner.runId, end.status(), end.exitCode(), end.error(), Timestamps.now());
+        CompletableFuture<?> recorded = store.event("run_ended", runner.runId, end.payload());
+        // A runner cleans up after itself, but one that crashed could not: its group still holds
+        // whatever it had started.
+        runner.killLeftovers();
+        recorded.whenComplete((ok, failure) -> {
+            live.remove(runner.spec.name(), slot);
+            log.info("{} - run ended {} ({})", runner.runId, end.status().dbName(), end.reason());
+            try {
+                runner.ended.complete(store.run(runner.runId).orElseThrow());
+            } catch (SQLException | RuntimeException e) {
+                runner.ended.completeExceptionally(e);
+            }
+            if (end.status() == RunStatus.CRASHED && runner.stopReason == null) {
+                restarts.afterCrash(runner);
+            }
+        });
+    }
+
+    private static Message.Init init(String runId, RunSpec spec, CcdHome home) {
+        RunConfig config = new RunConfig(spec.provider(), spec.model(), spec.baseUrl(),
+                spec.script() == null ? null : spec.script().toString(), spec.workdir().toString(),
+                home.run(runId).toString(),
+                spec.intervalS(), spec.ask(), spec.permissionTimeoutS(), spec.budget());
+        return new Message.Init(Message.PROTOCOL_VERSION, runId, spec.name(),
+                new TemplateSpec(spec.templateName(), spec.templateText()), spec.args(), config);
+    }
+
+    private static String newRunId() {
+        return "r-" + LocalDateTime.now(ZoneOffset.UTC).format(RUN_ID_TIME) + "-"
+                + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    }
+}

@@ -1,0 +1,39 @@
+package dev.ccd.runner;
+
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageWriter;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runner's side of the pipe to the daemon: sends messages on stdout. A failed send means
+ * the daemon is gone; it is logged once and later sends are dropped, since the stdin reader will
+ * see the end of stream and stop the run.
+ *
+ * <p>Thread-safe: the agent loop, the stdin reader and task threads all send.
+ */
+public final class RunnerLink {
+    private static final Logger log = LoggerFactory.getLogger(RunnerLink.class);
+
+    private final MessageWriter writer;
+    /** Set once by whichever thread first fails to write; read by every sender. */
+    private volatile boolean broken;
+
+    public RunnerLink(MessageWriter writer) {
+        this.writer = writer;
+    }
+
+    public void send(Message message) {
+        if (broken) {
+            return;
+        }
+        try {
+            writer.send(message);
+        } catch (IOException e) {
+            broken = true;
+            log.warn("daemon pipe closed, dropping {} and later messages: {}",
+                    message.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+}

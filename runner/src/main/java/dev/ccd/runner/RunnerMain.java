@@ -1,0 +1,192 @@
+package dev.ccd.runner;
+
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageReader;
+import dev.ccd.protocol.MessageWriter;
+import dev.ccd.protocol.ReadResult;
+import dev.ccd.protocol.RunConfig;
+import dev.ccd.runner.agent.AgentLoop;
+import dev.ccd.runner.provider.LlmProvider;
+import dev.ccd.runner.provider.ScriptedProvider;
+import dev.ccd.runner.tools.ToolContext;
+import dev.ccd.runner.tools.Tools;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runner process: one agent run. Speaks the protocol of {@code PROTOCOL.md} on stdin and
+ * stdout; logs go to stderr. Lifecycle: read {@code init} (5 s), answer {@code ready}, run the
+ * agent loop on the main thread while a second thread reads stdin ({@code stop}, answers, end of
+ * stream), send {@code exit}, exit.
+ *
+ * <p>Exit codes: 0 the run ended normally (stopped, completed), 1 it failed, 2 no usable init,
+ * 3 protocol mismatch.
+ */
+public final class RunnerMain {
+
+    static final long INIT_TIMEOUT_MS = 5_000;
+
+    private RunnerMain() {
+    }
+
+    public static void main(String[] args) {
+        // stdout is the protocol channel: nothing else may ever write to it.
+        MessageWriter writer = new MessageWriter(new FileOutputStream(FileDescriptor.out));
+        System.setOut(System.err);
+        RunnerLink link = new RunnerLink(writer);
+        MessageReader reader = new MessageReader(new FileInputStream(FileDescriptor.in));
+        System.exit(run(reader, link));
+    }
+
+    static int run(MessageReader reader, RunnerLink link) {
+        CompletableFuture<Message.Init> init = new CompletableFuture<>();
+        StdinReader stdin = new StdinReader(reader, init);
+        Thread stdinThread = new Thread(stdin, "stdin-reader");
+        stdinThread.setDaemon(true);
+        stdinThread.start();
+
+        Message.Init start;
+        try {
+            start = init.get(INIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log().error("no init within {} ms", INIT_TIMEOUT_MS);
+            return 2;
+        } catch (ExecutionException | InterruptedException e) {
+            String why = e.getCause() != null ? e.getCause().getMessage() : e.toString();
+            log().error("no usable init: {}", why);
+            link.send(new Message.Exit("bad_config", 0, why));
+            return 2;
+        }
+        if (start.protocol() != Message.PROTOCOL_VERSION) {
+            link.send(new Message.Exit("protocol_mismatch", 0, "runner speaks protocol "
+                    + Message.PROTOCOL_VERSION + ", daemon sent " + start.protocol()));
+            return 3;
+        }
+        AgentLoop loop;
+        try {
+            loop = prepare(start, link);
+        } catch (IOException | IllegalArgumentException e) {
+            log().error("{} - bad configuration: {}", start.runId(), e.getMessage());
+            link.send(new Message.Exit("bad_config", 0, e.getMessage()));
+            return 1;
+        }
+        link.send(new Message.Ready(Message.PROTOCOL_VERSION, ProcessHandle.current().pid()));
+        stdin.attach(loop);
+        Message.Exit exit = loop.run();
+        log().info("{} - exit {} after {} iterations", start.runId(), exit.reason(), exit.iterations());
+        link.send(exit);
+        return "failed".equals(exit.reason()) ? 1 : 0;
+    }
+
+    private static AgentLoop prepare(Message.Init init, RunnerLink link) throws IOException {
+        RunConfig config = init.config();
+        Path workdir = Path.of(config.workdir());
+        if (!Files.isDirectory(workdir)) {
+            throw new IOException("workdir " + workdir + " is not a directory");
+        }
+        LlmProvider provider = switch (config.provider()) {
+            case "scripted" -> {
+                if (config.script() == null) {
+                    throw new IllegalArgumentException("provider scripted needs config.script (a JSONL file)");
+                }
+                yield ScriptedProvider.load(Path.of(config.script()));
+            }
+            default -> throw new IllegalArgumentException("unknown provider '" + config.provider()
+                    + "': expected scripted");
+        };
+        ToolContext context = ToolContext.defaults(workdir.toRealPath());
+        return new AgentLoop(init, provider, Tools.builtIn(), context, link);
+    }
+
+    private static Logger log() {
+        // Looked up lazily: logging starts up in ~100 ms, which must not delay "ready".
+        return LoggerFactory.getLogger(RunnerMain.class);
+    }
+
+    /**
+     * Reads stdin on its own thread: the first message must be init; later ones are stop and
+     * answers. End of stream is a stop: the daemon is gone and the run must not outlive it.
+     */
+    private static final class StdinReader implements Runnable {
+        private final MessageReader reader;
+        private final CompletableFuture<Message.Init> init;
+        /** Set by the main thread once the loop exists; a stop before that is remembered. */
+        private volatile AgentLoop loop;
+        private volatile String pendingStop;
+
+        StdinReader(MessageReader reader, CompletableFuture<Message.Init> init) {
+            this.reader = reader;
+            this.init = init;
+        }
+
+        void attach(AgentLoop agentLoop) {
+            loop = agentLoop;
+            if (pendingStop != null) {
+                agentLoop.requestStop(pendingStop);
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    ReadResult result = reader.read();
+                    if (result instanceof ReadResult.EndOfStream) {
+                        stop("stdin closed");
+                        init.completeExceptionally(new IOException("stdin closed before init"));
+                        return;
+                    }
+                    if (result instanceof ReadResult.Received received) {
+                        handle(received.message());
+                    } else if (!init.isDone()) {
+                        init.completeExceptionally(new IOException("first message is not a valid init: "
+                                + result.describe()));
+                    } else {
+                        log().warn("protocol error from daemon: {}", result.describe());
+                    }
+                }
+            } catch (IOException e) {
+                stop("stdin failed: " + e.getMessage());
+                init.completeExceptionally(e);
+            }
+        }
+
+        private void handle(Message message) {
+            if (message instanceof Message.Init i) {
+                if (!init.complete(i)) {
+                    log().warn("second init ignored");
+                }
+            } else if (!init.isDone()) {
+                init.completeExceptionally(new IOException("first message is "
+                        + message.getClass().getSimpleName() + ", expected init"));
+            } else if (message instanceof Message.Stop s) {
+                stop(s.reason() == null ? "stop" : s.reason());
+            } else {
+                log().info("ignoring {}", message.getClass().getSimpleName());
+            }
+        }
+
+        private void stop(String reason) {
+            AgentLoop current = loop;
+            if (current != null) {
+                current.requestStop(reason);
+            } else {
+                pendingStop = reason;
+                AgentLoop late = loop;
+                if (late != null) {
+                    late.requestStop(reason);
+                }
+            }
+        }
+    }
+}

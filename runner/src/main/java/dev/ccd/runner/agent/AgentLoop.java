@@ -1,0 +1,205 @@
+package dev.ccd.runner.agent;
+
+import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.Message;
+import dev.ccd.runner.RunnerLink;
+import dev.ccd.runner.provider.ChatMessage;
+import dev.ccd.runner.provider.LlmProvider;
+import dev.ccd.runner.provider.ModelRequest;
+import dev.ccd.runner.provider.ModelTurn;
+import dev.ccd.runner.provider.ProviderException;
+import dev.ccd.runner.provider.ToolSpec;
+import dev.ccd.runner.tools.Tool;
+import dev.ccd.runner.tools.ToolContext;
+import dev.ccd.runner.tools.ToolResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the template as iterations (ARCHITECTURE.md §7): the first prompt is "Begin the
+ * program." (+ args), every later one "Continue to the next iteration of the program."; the
+ * model calls tools until it ends its turn, whose last text is the iteration's summary; then the
+ * loop waits {@code interval}.
+ *
+ * <p>Threading: {@link #run} owns the conversation and runs on one thread (the runner's main
+ * thread). {@link #requestStop} may come from any thread: it records the reason and interrupts
+ * the loop thread, which abandons the current model call or tool call (a tool kills what it
+ * started before it lets the interrupt out) and returns.
+ */
+public final class AgentLoop {
+    private static final Logger log = LoggerFactory.getLogger(AgentLoop.class);
+    private static final int MAX_SUMMARY_CHARS = 4_000;
+    private static final int MAX_OUTPUT_TOKENS = 4_096;
+
+    private final Message.Init init;
+    private final LlmProvider provider;
+    private final Map<String, Tool> tools = new LinkedHashMap<>();
+    private final List<ToolSpec> toolSpecs = new ArrayList<>();
+    private final ToolContext toolContext;
+    private final RunnerLink link;
+    private final String system;
+    private final List<ChatMessage> conversation = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Written once by requestStop (any thread), read by the loop thread. */
+    private volatile String stopReason;
+    /** Set by run() before the first iteration, read by requestStop. */
+    private volatile Thread loopThread;
+
+    public AgentLoop(Message.Init init, LlmProvider provider, List<Tool> tools, ToolContext toolContext, RunnerLink link) {
+        this.init = init;
+        this.provider = provider;
+        for (Tool tool : tools) {
+            this.tools.put(tool.name(), tool);
+            toolSpecs.add(new ToolSpec(tool.name(), tool.description(), tool.inputSchema()));
+        }
+        this.toolContext = toolContext;
+        this.link = link;
+        this.system = Prompts.system(init.template().name(), init.template().text(), toolContext.workdir());
+    }
+
+    /** Asks the loop to end; idempotent. The first reason is kept. */
+    public void requestStop(String reason) {
+        synchronized (this) {
+            if (stopReason != null) {
+                return;
+            }
+            stopReason = reason;
+        }
+        stopped.countDown();
+        Thread thread = loopThread;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /** Runs iterations until the run ends; returns the {@code exit} message to send. */
+    public Message.Exit run() {
+        loopThread = Thread.currentThread();
+        Budget budget = init.config().budget() == null ? Budget.UNLIMITED : init.config().budget();
+        Duration interval = Duration.ofMillis(Math.round(init.config().intervalS() * 1000));
+        int completed = 0;
+        while (true) {
+            if (stopReason != null) {
+                return exit("stopped", completed, null);
+            }
+            if (budget.maxIterations() != null && completed >= budget.maxIterations()) {
+                return exit("max_iterations", completed, null);
+            }
+            if (provider.exhausted()) {
+                return exit("script_exhausted", completed, null);
+            }
+            int iteration = completed + 1;
+            link.send(new Message.IterationStart(iteration));
+            Outcome outcome = runIteration(iteration);
+            completed = iteration;
+            link.send(outcome.done(iteration));
+            if (outcome.status.equals("stopped")) {
+                return exit("stopped", completed, null);
+            }
+            if (outcome.fatal) {
+                return provider.exhausted()
+                        ? exit("script_exhausted", completed, null)
+                        : exit("failed", completed, outcome.summary);
+            }
+            if (!interval.isZero() && awaitStop(interval)) {
+                return exit("stopped", completed, null);
+            }
+        }
+    }
+
+    private final class Outcome {
+        private final long startNanos = System.nanoTime();
+        private long tokensIn;
+        private long tokensOut;
+        private String status = "ok";
+        private String summary = "";
+        private boolean fatal;
+
+        Message.IterationDone done(int iteration) {
+            double seconds = (System.nanoTime() - startNanos) / 1e9;
+            String text = summary.length() > MAX_SUMMARY_CHARS
+                    ? summary.substring(0, MAX_SUMMARY_CHARS) + " [...]"
+                    : summary;
+            return new Message.IterationDone(iteration, status, seconds, text, tokensIn, tokensOut, 0.0);
+        }
+    }
+
+    private Outcome runIteration(int iteration) {
+        Outcome outcome = new Outcome();
+        conversation.add(ChatMessage.user(iteration == 1 ? Prompts.first(init.args()) : Prompts.CONTINUE));
+        try {
+            while (true) {
+                ModelTurn turn = provider.complete(
+                        new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS));
+                outcome.tokensIn += turn.tokensIn();
+                outcome.tokensOut += turn.tokensOut();
+                conversation.add(assistantMessage(turn));
+                if (!turn.text().isBlank()) {
+                    outcome.summary = turn.text().strip();
+                }
+                if (turn.toolCalls().isEmpty()) {
+                    return outcome;
+                }
+                List<ChatMessage.Block> results = new ArrayList<>();
+                for (ModelTurn.ToolCall call : turn.toolCalls()) {
+                    ToolResult result = callTool(call);
+                    results.add(new ChatMessage.ToolResultBlock(call.id(), result.content(), result.isError()));
+                }
+                conversation.add(new ChatMessage(ChatMessage.Role.USER, results));
+            }
+        } catch (InterruptedException e) {
+            outcome.status = "stopped";
+            outcome.summary = "stopped: " + stopReason;
+        } catch (ProviderException e) {
+            log.warn("iteration {}: model call failed: {}", iteration, e.getMessage());
+            outcome.status = "error";
+            outcome.summary = e.getMessage();
+            outcome.fatal = e.fatal();
+        }
+        return outcome;
+    }
+
+    private ToolResult callTool(ModelTurn.ToolCall call) throws InterruptedException {
+        Tool tool = tools.get(call.name());
+        if (tool == null) {
+            return ToolResult.error("unknown tool '" + call.name() + "'; available: " + String.join(", ", tools.keySet()));
+        }
+        try {
+            return tool.run(call.input(), toolContext);
+        } catch (RuntimeException e) {
+            log.warn("tool {} failed", call.name(), e);
+            return ToolResult.error(call.name() + " failed: " + e);
+        }
+    }
+
+    private static ChatMessage assistantMessage(ModelTurn turn) {
+        List<ChatMessage.Block> blocks = new ArrayList<>();
+        if (!turn.text().isEmpty()) {
+            blocks.add(new ChatMessage.Text(turn.text()));
+        }
+        for (ModelTurn.ToolCall call : turn.toolCalls()) {
+            blocks.add(new ChatMessage.ToolUse(call.id(), call.name(), call.input()));
+        }
+        return new ChatMessage(ChatMessage.Role.ASSISTANT, blocks);
+    }
+
+    /** Waits the interval; true when a stop came first. */
+    private boolean awaitStop(Duration interval) {
+        try {
+            return stopped.await(interval.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            return true;
+        }
+    }
+
+    private static Message.Exit exit(String reason, int iterations, String error) {
+        return new Message.Exit(reason, iterations, error);
+    }
+}

@@ -12,8 +12,10 @@ import java.util.stream.Stream;
  * runner (a tool's or a background task's tree) stop processes this way, as PROTOCOL.md's stop
  * sequence says: SIGTERM to the whole tree, then SIGKILL to what is left.
  *
- * <p>The tree is snapshotted before each signal, children first, so that a child reparented
- * when its parent dies is still signalled. A process that escaped the tree before the snapshot
+ * <p>The tree is snapshotted before each signal, parents first: a parent signalled after its
+ * children could start a new child in between (a shell running its next command); signalled
+ * first, it cannot, and its children are still signalled once reparented, since they are in the
+ * snapshot. A process that escaped the tree before the snapshot
  * (double-forked into its own session and reparented to init) is out of reach of this class.
  */
 public final class ProcessTree {
@@ -21,7 +23,7 @@ public final class ProcessTree {
     private ProcessTree() {
     }
 
-    /** The root's descendants (deepest first) followed by the root, as they are now. */
+    /** The root followed by its descendants, parents before children, as they are now. */
     public static List<ProcessHandle> snapshot(ProcessHandle root) {
         List<ProcessHandle> all = new ArrayList<>();
         collect(root, all);
@@ -29,10 +31,12 @@ public final class ProcessTree {
     }
 
     private static void collect(ProcessHandle parent, List<ProcessHandle> into) {
-        try (Stream<ProcessHandle> children = parent.children()) {
-            children.forEach(child -> collect(child, into));
-        }
         into.add(parent);
+        List<ProcessHandle> children;
+        try (Stream<ProcessHandle> stream = parent.children()) {
+            children = stream.toList();
+        }
+        children.forEach(child -> collect(child, into));
     }
 
     /** Sends SIGTERM to the whole tree. */

@@ -105,7 +105,7 @@ public final class RunnerMain {
                     + "': expected scripted");
         };
         ToolContext context = ToolContext.defaults(workdir.toRealPath());
-        return new AgentLoop(init, provider, Tools.builtIn(), context, link);
+        return new AgentLoop(init, provider, new Tools(Tools.builtIn()), context, link);
     }
 
     private static Logger log() {

@@ -24,7 +24,7 @@ abstract class BaseCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = "--home", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+    @CommandLine.Option(names = "--home", paramLabel = "DIR",
             description = "ccd home (default: $CCD_HOME, else ~/.ccd)")
     Path homeOption;
 

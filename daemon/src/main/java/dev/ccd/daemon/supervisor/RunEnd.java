@@ -44,7 +44,8 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, R
             return new RunEnd(RunStatus.STOPPED, "stopped: " + runner.stopReason, code, how, by);
         }
         String tail = stderrTail(runner.stderrLog);
-        String error = "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
+        String error = (runner.killedBecause == null ? "" : runner.killedBecause + "; ")
+                + "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
                 + (tail.isBlank() ? "" : "; stderr tail:\n" + tail);
         return new RunEnd(RunStatus.CRASHED, "crashed", code, error, by);
     }

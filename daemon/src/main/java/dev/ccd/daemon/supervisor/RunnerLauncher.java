@@ -24,11 +24,13 @@ public final class RunnerLauncher {
     private final Path javaExecutable;
     private final String classpath;
     private final List<String> jvmFlags;
+    private final String mainClass;
 
-    RunnerLauncher(Path javaExecutable, String classpath, List<String> jvmFlags) {
+    RunnerLauncher(Path javaExecutable, String classpath, List<String> jvmFlags, String mainClass) {
         this.javaExecutable = javaExecutable;
         this.classpath = classpath;
         this.jvmFlags = List.copyOf(jvmFlags);
+        this.mainClass = mainClass;
     }
 
     /** The launcher for this installation; fails with a clear message when the runner is not built. */
@@ -50,7 +52,7 @@ public final class RunnerLauncher {
             jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> entries.add(p.toString()));
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new RunnerLauncher(java, String.join(":", entries), defaultFlags());
+        return new RunnerLauncher(java, String.join(":", entries), defaultFlags(), MAIN_CLASS);
     }
 
     static List<String> defaultFlags() {
@@ -80,7 +82,7 @@ public final class RunnerLauncher {
         command.addAll(jvmFlags);
         command.add("-cp");
         command.add(classpath);
-        command.add(MAIN_CLASS);
+        command.add(mainClass);
         return new ProcessBuilder(command)
                 .directory(workdir.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));

@@ -50,6 +50,8 @@ final class RunnerProcess {
     volatile Message.Exit exitMessage;
     /** Set by the thread that asks the run to stop; read by the reader and the recorder. */
     volatile String stopReason;
+    /** Why the supervisor killed the runner (a failed handshake); read by the recorder. */
+    volatile String killedBecause;
     /** Set by the ladder's timer thread; read by the recorder. */
     volatile EndedBy endedBy = EndedBy.ITSELF;
 

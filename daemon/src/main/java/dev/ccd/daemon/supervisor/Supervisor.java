@@ -136,6 +136,7 @@ public final class Supervisor {
             return store.run(runner.runId).orElseThrow();
         } catch (TimeoutException e) {
             log.warn("{} - no ready within {} s: killing it", runner.runId, HANDSHAKE_TIMEOUT.toSeconds());
+            runner.killedBecause = "no ready within " + HANDSHAKE_TIMEOUT.toSeconds() + " s of start: killed";
             runner.killLeftovers();
             throw failure(runner, "the runner did not answer init within " + HANDSHAKE_TIMEOUT.toSeconds() + " s");
         } catch (ExecutionException e) {

@@ -12,11 +12,10 @@ import dev.ccd.runner.provider.ToolSpec;
 import dev.ccd.runner.tools.Tool;
 import dev.ccd.runner.tools.ToolContext;
 import dev.ccd.runner.tools.ToolResult;
+import dev.ccd.runner.tools.Tools;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,7 +39,7 @@ public final class AgentLoop {
 
     private final Message.Init init;
     private final LlmProvider provider;
-    private final Map<String, Tool> tools = new LinkedHashMap<>();
+    private final Tools tools;
     private final List<ToolSpec> toolSpecs = new ArrayList<>();
     private final ToolContext toolContext;
     private final RunnerLink link;
@@ -52,11 +51,11 @@ public final class AgentLoop {
     /** Set by run() before the first iteration, read by requestStop. */
     private volatile Thread loopThread;
 
-    public AgentLoop(Message.Init init, LlmProvider provider, List<Tool> tools, ToolContext toolContext, RunnerLink link) {
+    public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link) {
         this.init = init;
         this.provider = provider;
-        for (Tool tool : tools) {
-            this.tools.put(tool.name(), tool);
+        this.tools = tools;
+        for (Tool tool : tools.all()) {
             toolSpecs.add(new ToolSpec(tool.name(), tool.description(), tool.inputSchema()));
         }
         this.toolContext = toolContext;
@@ -149,7 +148,7 @@ public final class AgentLoop {
                 }
                 List<ChatMessage.Block> results = new ArrayList<>();
                 for (ModelTurn.ToolCall call : turn.toolCalls()) {
-                    ToolResult result = callTool(call);
+                    ToolResult result = tools.call(call.name(), call.input(), toolContext);
                     results.add(new ChatMessage.ToolResultBlock(call.id(), result.content(), result.isError()));
                 }
                 conversation.add(new ChatMessage(ChatMessage.Role.USER, results));
@@ -164,19 +163,6 @@ public final class AgentLoop {
             outcome.fatal = e.fatal();
         }
         return outcome;
-    }
-
-    private ToolResult callTool(ModelTurn.ToolCall call) throws InterruptedException {
-        Tool tool = tools.get(call.name());
-        if (tool == null) {
-            return ToolResult.error("unknown tool '" + call.name() + "'; available: " + String.join(", ", tools.keySet()));
-        }
-        try {
-            return tool.run(call.input(), toolContext);
-        } catch (RuntimeException e) {
-            log.warn("tool {} failed", call.name(), e);
-            return ToolResult.error(call.name() + " failed: " + e);
-        }
     }
 
     private static ChatMessage assistantMessage(ModelTurn turn) {

@@ -1,0 +1,38 @@
+package dev.ccd.daemon.testing;
+
+import dev.ccd.protocol.ProcessTree;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Process checks for tests, and the last-resort cleanup that keeps a failed test from leaking. */
+public final class Processes {
+    private Processes() {
+    }
+
+    public static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    public static Optional<Long> pidIn(Path file) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Kills a process and its whole tree; for @AfterEach, when a test failed before its own stop. */
+    public static void killTree(long pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            try {
+                ProcessTree.destroy(p, Duration.ZERO);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+}

@@ -1,0 +1,217 @@
+package dev.ccd.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageReader;
+import dev.ccd.protocol.MessageWriter;
+import dev.ccd.protocol.ProcessTree;
+import dev.ccd.protocol.ReadResult;
+import dev.ccd.protocol.RunConfig;
+import dev.ccd.protocol.TemplateSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner as the daemon sees it: a real JVM spoken to over its stdin and stdout. */
+class RunnerJvmTest {
+
+    @TempDir
+    Path tmp;
+    Process runner;
+    MessageWriter toRunner;
+    final BlockingQueue<ReadResult> fromRunner = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    void killRunner() throws InterruptedException {
+        if (runner != null) {
+            ProcessTree.destroy(runner.toHandle(), Duration.ZERO);
+        }
+    }
+
+    private void launch() throws IOException {
+        runner = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=warning:stderr",
+                "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName())
+                .directory(tmp.toFile())
+                .redirectError(tmp.resolve("stderr.log").toFile())
+                .start();
+        toRunner = new MessageWriter(runner.getOutputStream());
+        MessageReader reader = new MessageReader(runner.getInputStream());
+        Thread t = new Thread(() -> {
+            try {
+                ReadResult r;
+                do {
+                    r = reader.read();
+                    fromRunner.add(r);
+                } while (!(r instanceof ReadResult.EndOfStream));
+            } catch (IOException ignored) {
+                fromRunner.add(new ReadResult.EndOfStream(0));
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private Message next() throws InterruptedException {
+        ReadResult r = fromRunner.poll(10, TimeUnit.SECONDS);
+        assertThat(r).as("a message from the runner").isInstanceOf(ReadResult.Received.class);
+        return ((ReadResult.Received) r).message();
+    }
+
+    private Message.Init init(int protocol, Path script, Budget budget, double intervalS) throws IOException {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        return new Message.Init(protocol, "r-test", "test", new TemplateSpec("t", "# t\nDo things."), "x=1",
+                new RunConfig("scripted", null, null, script == null ? null : script.toString(), work.toString(),
+                        tmp.resolve("run").toString(), intervalS, false, null, budget));
+    }
+
+    private Path script(String... lines) throws IOException {
+        return Files.write(tmp.resolve("script.jsonl"), List.of(lines), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void runsTheScriptAndCompletesWhenItIsExhausted() throws Exception {
+        Path script = script(
+                "{\"text\": \"writing\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo hi > out.txt\"}}]}",
+                "{\"text\": \"wrote out.txt\"}",
+                "{\"text\": \"second iteration\"}");
+        launch();
+
+        toRunner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
+
+        assertThat(next()).isInstanceOfSatisfying(Message.Ready.class, r -> assertThat(r.pid()).isEqualTo(runner.pid()));
+        assertThat(next()).isEqualTo(new Message.IterationStart(1));
+        assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> {
+            assertThat(d.status()).isEqualTo("ok");
+            assertThat(d.summary()).isEqualTo("wrote out.txt");
+            assertThat(d.tokensIn()).isPositive();
+            assertThat(d.tokensOut()).isEqualTo((long) Math.ceil(("writing".length() + "bash".length()
+                    + "{\"command\":\"echo hi > out.txt\"}".length()) / 4.0) + (long) Math.ceil("wrote out.txt".length() / 4.0));
+        });
+        assertThat(next()).isEqualTo(new Message.IterationStart(2));
+        assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class,
+                d -> assertThat(d.summary()).isEqualTo("second iteration"));
+        assertThat(next()).isEqualTo(new Message.Exit("script_exhausted", 2, null));
+        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.exitValue()).isZero();
+        assertThat(tmp.resolve("work/out.txt")).hasContent("hi");
+    }
+
+    @Test
+    void stopDuringALongCommandEndsTheCommandAndTheRunnerWithinASecond() throws Exception {
+        Path script = script("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo $$ > pid; sleep 1000\"}}]}");
+        launch();
+        toRunner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
+        assertThat(next()).isInstanceOf(Message.Ready.class);
+        assertThat(next()).isEqualTo(new Message.IterationStart(1));
+        Path pidFile = tmp.resolve("work/pid");
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(pidFile) && Files.size(pidFile) > 0);
+        long bash = Long.parseLong(Files.readString(pidFile).strip());
+
+        long start = System.nanoTime();
+        toRunner.send(new Message.Stop("test"));
+        toRunner.close();
+
+        assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> assertThat(d.status()).isEqualTo("stopped"));
+        assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
+        assertThat(runner.waitFor(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+        assertThat(ProcessHandle.of(bash).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    @Test
+    void endOfStdinWithoutStopEndsTheRunnerWithinASecond() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            lines.add("{\"text\": \"tick\"}");
+        }
+        Path script = Files.write(tmp.resolve("script.jsonl"), lines, StandardCharsets.UTF_8);
+        launch();
+        toRunner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 30));
+        assertThat(next()).isInstanceOf(Message.Ready.class);
+        assertThat(next()).isEqualTo(new Message.IterationStart(1));
+        assertThat(next()).isInstanceOf(Message.IterationDone.class);
+
+        runner.getOutputStream().close();
+
+        assertThat(runner.waitFor(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
+    }
+
+    @Test
+    void maxIterationsCompletesTheRun() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            lines.add("{\"text\": \"iteration\"}");
+        }
+        Path script = Files.write(tmp.resolve("script.jsonl"), lines, StandardCharsets.UTF_8);
+        launch();
+
+        toRunner.send(init(Message.PROTOCOL_VERSION, script, new Budget(null, null, 3), 0));
+
+        assertThat(next()).isInstanceOf(Message.Ready.class);
+        List<Message> messages = new ArrayList<>();
+        Message m;
+        do {
+            m = next();
+            messages.add(m);
+        } while (!(m instanceof Message.Exit));
+        assertThat(messages).filteredOn(Message.IterationDone.class::isInstance).hasSize(3);
+        assertThat(m).isEqualTo(new Message.Exit("max_iterations", 3, null));
+    }
+
+    @Test
+    void aProtocolVersionItDoesNotSpeakIsRefusedWithProtocolMismatch() throws Exception {
+        launch();
+
+        toRunner.send(init(99, script("{\"text\": \"x\"}"), Budget.UNLIMITED, 0));
+
+        assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("protocol_mismatch");
+            assertThat(e.error()).contains("99");
+        });
+        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.exitValue()).isNotZero();
+    }
+
+    @Test
+    void aMissingScriptIsABadConfigNamingTheFile() throws Exception {
+        launch();
+
+        toRunner.send(init(Message.PROTOCOL_VERSION, tmp.resolve("nope.jsonl"), Budget.UNLIMITED, 0));
+
+        assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("bad_config");
+            assertThat(e.error()).contains("nope.jsonl");
+        });
+        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.exitValue()).isNotZero();
+    }
+
+    @Test
+    void garbageInsteadOfInitIsABadConfig() throws Exception {
+        launch();
+
+        runner.getOutputStream().write("hello runner\n".getBytes(StandardCharsets.UTF_8));
+        runner.getOutputStream().flush();
+
+        assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("bad_config");
+            assertThat(e.error()).contains("not a valid init");
+        });
+        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    }
+}

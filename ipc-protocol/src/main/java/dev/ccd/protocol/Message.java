@@ -90,7 +90,7 @@ public sealed interface Message {
         }
     }
 
-    /** @param status {@code ok} or {@code error}; {@code summary} is the model's last text */
+    /** @param status {@code ok}, {@code error} or {@code stopped}; {@code summary} is the model's last text */
     record IterationDone(
             @JsonProperty(required = true) int iteration,
             @JsonProperty(required = true) String status,

@@ -53,7 +53,6 @@ final class AgentStartRequest {
         String workdirParam = p.optionalString("workdir");
         if (workdirParam == null) {
             workdir = home.workspaces().resolve(name);
-            Files.createDirectories(workdir);
         } else {
             workdir = absolute("workdir", workdirParam);
             if (!Files.isDirectory(workdir)) {
@@ -67,11 +66,14 @@ final class AgentStartRequest {
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
-        return new RunSpec(name, template.name(), template.text(), p.optionalString("args"), workdir, provider,
-                p.optionalString("model"), p.optionalString("base_url"), script,
-                p.optionalDouble("interval_s", 0, 86_400) == null ? 0 : p.optionalDouble("interval_s", 0, 86_400),
+        Double interval = p.optionalDouble("interval_s", 0, 86_400);
+        RunSpec spec = new RunSpec(name, template.name(), template.text(), p.optionalString("args"), workdir, provider,
+                p.optionalString("model"), p.optionalString("base_url"), script, interval == null ? 0 : interval,
                 p.bool("ask", false), p.optionalDouble("permission_timeout_s", 1, 7 * 86_400), budget, restart,
                 (int) p.longValue("max_restarts", 3, 0, 1000));
+        // Only a request that passed every check may leave something behind.
+        Files.createDirectories(workdir);
+        return spec;
     }
 
     static String available(TemplateCatalog templates) {

@@ -51,6 +51,8 @@ final class RunRecorder {
             store.event("iteration", runId, json(done));
         } else if (message instanceof Message.Exit exit) {
             runner.exitMessage = exit;
+            // The runner is leaving: a stdin it may still be reading would delay its JVM's exit.
+            runner.closeStdin();
             if (!runner.ready.isDone()) {
                 runner.ready.completeExceptionally(new IllegalStateException(
                         exit.reason() + (exit.error() == null ? "" : ": " + exit.error())));

@@ -1,6 +1,7 @@
 package dev.ccd.protocol;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
 
 /**
  * The runner's configuration, carried in {@code init}. Never holds secrets: API keys reach the
@@ -16,6 +17,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param ask                 mutating tool calls need approval
  * @param permissionTimeoutS  an unanswered permission request is denied after this many seconds
  * @param budget              spending limits; null is unlimited
+ * @param providerOptions     timeouts, retries and cooldown of HTTP providers; null for defaults
+ * @param contextWindow       the model's context window in tokens; null for the model's known size
+ * @param compactThreshold    compact the conversation above this fraction of the window (default 0.6)
+ * @param stagnationLimit     the same summary this many times in a row completes the run
+ *                            ({@code stagnation}); 0 disables; default 3
+ * @param prices              prices by model name (prefix match), over the runner's defaults
  */
 public record RunConfig(
         @JsonProperty(required = true) String provider,
@@ -27,7 +34,12 @@ public record RunConfig(
         double intervalS,
         boolean ask,
         Double permissionTimeoutS,
-        Budget budget) {
+        Budget budget,
+        ProviderOptions providerOptions,
+        Integer contextWindow,
+        Double compactThreshold,
+        Integer stagnationLimit,
+        Map<String, Price> prices) {
     public RunConfig {
         FieldException.required(provider, "config.provider");
         FieldException.required(workdir, "config.workdir");
@@ -36,5 +48,27 @@ public record RunConfig(
         if (permissionTimeoutS != null) {
             FieldException.nonNegative(permissionTimeoutS, "config.permission_timeout_s");
         }
+        if (contextWindow != null && contextWindow < 1000) {
+            throw new FieldException("config.context_window", "must be >= 1000 tokens, got " + contextWindow);
+        }
+        if (compactThreshold != null && !(compactThreshold > 0.05 && compactThreshold <= 0.95)) {
+            throw new FieldException("config.compact_threshold", "must be in (0.05, 0.95], got " + compactThreshold);
+        }
+        if (stagnationLimit != null) {
+            FieldException.nonNegative(stagnationLimit, "config.stagnation_limit");
+        }
+        prices = prices == null ? null : Map.copyOf(prices);
+    }
+
+    /** The same config for another run directory (each run of a lineage has its own). */
+    public RunConfig withRunDir(String dir) {
+        return new RunConfig(provider, model, baseUrl, script, workdir, dir, intervalS, ask, permissionTimeoutS,
+                budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices);
+    }
+
+    /** A config with only what every run needs; the rest at defaults. */
+    public static RunConfig minimal(String provider, String script, String workdir, String runDir) {
+        return new RunConfig(provider, null, null, script, workdir, runDir, 0, false, null, null,
+                null, null, null, null, null);
     }
 }

@@ -7,7 +7,7 @@ import dev.ccd.protocol.ReadResult;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.runner.agent.AgentLoop;
 import dev.ccd.runner.provider.LlmProvider;
-import dev.ccd.runner.provider.ScriptedProvider;
+import dev.ccd.runner.provider.Transcript;
 import dev.ccd.runner.tools.ToolContext;
 import dev.ccd.runner.tools.Tools;
 import java.io.FileDescriptor;
@@ -94,16 +94,10 @@ public final class RunnerMain {
         if (!Files.isDirectory(workdir)) {
             throw new IOException("workdir " + workdir + " is not a directory");
         }
-        LlmProvider provider = switch (config.provider()) {
-            case "scripted" -> {
-                if (config.script() == null) {
-                    throw new IllegalArgumentException("provider scripted needs config.script (a JSONL file)");
-                }
-                yield ScriptedProvider.load(Path.of(config.script()));
-            }
-            default -> throw new IllegalArgumentException("unknown provider '" + config.provider()
-                    + "': expected scripted");
-        };
+        Transcript transcript = config.runDir().isBlank()
+                ? Transcript.NONE
+                : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
+        LlmProvider provider = Providers.create(config, System.getenv(), transcript);
         ToolContext context = ToolContext.defaults(workdir.toRealPath());
         return new AgentLoop(init, provider, new Tools(Tools.builtIn()), context, link);
     }

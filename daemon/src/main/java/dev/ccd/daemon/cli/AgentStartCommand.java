@@ -89,6 +89,17 @@ final class AgentStartCommand extends BaseCommand {
         if (maxRestarts != null) {
             p.put("max_restarts", maxRestarts);
         }
+        // API keys travel from this shell to the runner's environment only: never stored.
+        ObjectNode env = JSON.createObjectNode();
+        for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
+            String value = System.getenv(var);
+            if (value != null && !value.isEmpty()) {
+                env.put(var, value);
+            }
+        }
+        if (!env.isEmpty()) {
+            p.set("env", env);
+        }
         JsonNode run = call("agent.start", p);
         out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
                 run.path("pid").asLong(), run.path("status").asText());

@@ -1,12 +1,19 @@
 package dev.ccd.daemon.control;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.supervisor.RunSpec;
 import dev.ccd.daemon.templates.TemplateCatalog;
 import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.Price;
+import dev.ccd.protocol.ProviderOptions;
+import dev.ccd.protocol.RunConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -14,12 +21,18 @@ import java.util.stream.Collectors;
 /**
  * Validates the params of {@code agent.start} into a {@link RunSpec}: every check happens here,
  * before anything is written, so a refused start leaves nothing behind. Each error names the
- * field, the value and what is accepted.
+ * field, the value and what is accepted. Values the request leaves out come from
+ * {@code config.json} (see {@link DaemonConfig}), then from built-in defaults.
  */
 final class AgentStartRequest {
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     static final Set<String> PROVIDERS = Set.of("anthropic", "openai", "scripted");
     static final Set<String> RESTART = Set.of("never", "on-crash");
+    /** The environment variables a provider reads, passed on from the CLI to that runner only. */
+    static final Map<String, Set<String>> PROVIDER_ENV = Map.of(
+            "anthropic", Set.of("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+            "openai", Set.of("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+            "scripted", Set.of());
 
     private final CcdHome home;
     private final TemplateCatalog templates;
@@ -30,6 +43,7 @@ final class AgentStartRequest {
     }
 
     RunSpec parse(Params p) throws RpcException, IOException {
+        p.withDefaults(DaemonConfig.load(home.config()), "config.json");
         String name = p.requiredString("name");
         if (!NAME.matcher(name).matches()) {
             throw RpcException.invalidParam("name", "is '" + name + "'; a name is 1-64 characters of a-z, 0-9, '.', '_'"
@@ -42,38 +56,92 @@ final class AgentStartRequest {
         Path script = null;
         String scriptParam = p.optionalString("script");
         if (scriptParam != null) {
-            script = absolute("script", scriptParam);
+            script = absolute(p, "script", scriptParam);
             if (!Files.isRegularFile(script)) {
-                throw RpcException.invalidParam("script", "is '" + script + "', which is not a readable file");
+                throw p.invalid("script", "is '" + script + "', which is not a readable file");
             }
         } else if (provider.equals("scripted")) {
             throw RpcException.invalidParam("script", "is required with provider scripted (a JSONL file of model turns)");
         }
-        Path workdir;
         String workdirParam = p.optionalString("workdir");
-        if (workdirParam == null) {
-            workdir = home.workspaces().resolve(name);
-        } else {
-            workdir = absolute("workdir", workdirParam);
-            if (!Files.isDirectory(workdir)) {
-                throw RpcException.invalidParam("workdir", "is '" + workdir + "', which is not a directory");
-            }
+        Path workdir = workdirParam == null ? home.workspaces().resolve(name) : absolute(p, "workdir", workdirParam);
+        if (workdirParam != null && !Files.isDirectory(workdir)) {
+            throw p.invalid("workdir", "is '" + workdir + "', which is not a directory");
         }
-        Long maxIterations = p.optionalLong("max_iterations", 1, Integer.MAX_VALUE);
+        Integer maxIterations = p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
         Budget budget = new Budget(p.optionalLong("max_tokens", 1, Long.MAX_VALUE),
-                p.optionalDouble("max_cost_usd", 0, 1e9),
-                maxIterations == null ? null : maxIterations.intValue());
+                p.optionalDouble("max_cost_usd", 0, 1e9), maxIterations);
+        ProviderOptions options = new ProviderOptions(
+                p.optionalInt("max_output_tokens", 1, 1_000_000),
+                p.optionalDouble("connect_timeout_s", 0.001, 600),
+                p.optionalDouble("request_timeout_s", 0.001, 3600),
+                p.optionalInt("max_retries", 0, 100),
+                p.optionalDouble("retry_base_s", 0.001, 600),
+                p.optionalDouble("retry_max_s", 0.001, 3600),
+                p.optionalDouble("cooldown_s", 0, 3600));
+        Double interval = p.optionalDouble("interval_s", 0, 86_400);
+        RunConfig config = new RunConfig(provider, p.optionalString("model"), p.optionalString("base_url"),
+                script == null ? null : script.toString(), workdir.toString(), "", interval == null ? 0 : interval,
+                p.bool("ask", false), p.optionalDouble("permission_timeout_s", 1, 7 * 86_400), budget, options,
+                p.optionalInt("context_window", 1000, 10_000_000), p.optionalDouble("compact_threshold", 0.1, 0.95),
+                p.optionalInt("stagnation_limit", 0, 1000), prices(p));
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
-        Double interval = p.optionalDouble("interval_s", 0, 86_400);
-        RunSpec spec = new RunSpec(name, template.name(), template.text(), p.optionalString("args"), workdir, provider,
-                p.optionalString("model"), p.optionalString("base_url"), script, interval == null ? 0 : interval,
-                p.bool("ask", false), p.optionalDouble("permission_timeout_s", 1, 7 * 86_400), budget, restart,
-                (int) p.longValue("max_restarts", 3, 0, 1000));
+        RunSpec spec = new RunSpec(name, template.name(), template.text(), p.optionalString("args"), workdir, config,
+                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets(p, provider));
         // Only a request that passed every check may leave something behind.
         Files.createDirectories(workdir);
         return spec;
+    }
+
+    private static Map<String, Price> prices(Params p) throws RpcException {
+        JsonNode node = p.get("prices");
+        if (node == null) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw p.invalid("prices", "must be an object {model: {input_per_mtok, output_per_mtok}}, got " + node);
+        }
+        Map<String, Price> prices = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode in = e.getValue().path("input_per_mtok");
+            JsonNode out = e.getValue().path("output_per_mtok");
+            if (!in.isNumber() || !out.isNumber() || in.doubleValue() < 0 || out.doubleValue() < 0) {
+                throw p.invalid("prices", "entry '" + e.getKey() + "' needs numbers input_per_mtok and output_per_mtok"
+                        + " >= 0 (US dollars per million tokens), got " + e.getValue());
+            }
+            prices.put(e.getKey(), new Price(in.doubleValue(), out.doubleValue()));
+        }
+        return prices;
+    }
+
+    /**
+     * The provider's variables the CLI passed on in {@code env} (it sends every provider's that it
+     * has; the chosen provider's are kept). Any other variable is refused.
+     */
+    private static Map<String, String> secrets(Params p, String provider) throws RpcException {
+        JsonNode env = p.get("env");
+        if (env == null) {
+            return Map.of();
+        }
+        if (!env.isObject()) {
+            throw p.invalid("env", "must be an object of environment variables");
+        }
+        Map<String, String> secrets = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = env.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            boolean known = PROVIDER_ENV.values().stream().anyMatch(vars -> vars.contains(e.getKey()));
+            if (!known || !e.getValue().isTextual()) {
+                throw p.invalid("env", "may hold only string provider variables (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,"
+                        + " OPENAI_API_KEY, OPENAI_BASE_URL), not '" + e.getKey() + "'");
+            }
+            if (PROVIDER_ENV.get(provider).contains(e.getKey())) {
+                secrets.put(e.getKey(), e.getValue().textValue());
+            }
+        }
+        return secrets;
     }
 
     static String available(TemplateCatalog templates) {
@@ -85,11 +153,17 @@ final class AgentStartRequest {
         }
     }
 
-    private static Path absolute(String field, String value) throws RpcException {
+    private static Path absolute(Params p, String field, String value) throws RpcException {
         Path path = Path.of(value);
         if (!path.isAbsolute()) {
-            throw RpcException.invalidParam(field, "is '" + value + "'; an absolute path is required");
+            throw p.invalid(field, "is '" + value + "'; an absolute path is required");
         }
         return path.normalize();
     }
+
+    /** The params a config.json may set (everything but the run's identity and secrets). */
+    static final Set<String> CONFIGURABLE = Set.of("provider", "model", "base_url", "interval_s", "ask",
+            "max_iterations", "max_tokens", "max_cost_usd", "restart", "max_restarts", "permission_timeout_s",
+            "max_output_tokens", "connect_timeout_s", "request_timeout_s", "max_retries", "retry_base_s",
+            "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices");
 }

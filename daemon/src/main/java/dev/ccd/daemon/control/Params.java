@@ -11,6 +11,8 @@ import java.util.Set;
  */
 final class Params {
     private final ObjectNode node;
+    private ObjectNode defaults = JsonNodeFactory.instance.objectNode();
+    private String defaultsSource = "";
 
     Params(JsonNode params) throws RpcException {
         if (params == null || params.isNull() || params.isMissingNode()) {
@@ -23,21 +25,46 @@ final class Params {
         }
     }
 
+    /** Values the request leaves out are taken from {@code values} (e.g. config.json), errors naming it. */
+    Params withDefaults(ObjectNode values, String source) {
+        this.defaults = values;
+        this.defaultsSource = source;
+        return this;
+    }
+
+    /** The request's value, else the default's; null when neither has one. */
+    JsonNode get(String field) {
+        JsonNode v = node.get(field);
+        if (v != null && !v.isNull()) {
+            return v;
+        }
+        v = defaults.get(field);
+        return v == null || v.isNull() ? null : v;
+    }
+
+    RpcException invalid(String field, String problem) {
+        JsonNode v = node.get(field);
+        boolean fromDefaults = (v == null || v.isNull()) && defaults.hasNonNull(field);
+        return fromDefaults
+                ? new RpcException(RpcException.INVALID_PARAMS, defaultsSource + ": '" + field + "' " + problem, field)
+                : RpcException.invalidParam(field, problem);
+    }
+
     String requiredString(String field) throws RpcException {
         String value = optionalString(field);
         if (value == null || value.isEmpty()) {
-            throw RpcException.invalidParam(field, "is required (a non-empty string)");
+            throw invalid(field, "is required (a non-empty string)");
         }
         return value;
     }
 
     String optionalString(String field) throws RpcException {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
+        JsonNode v = get(field);
+        if (v == null) {
             return null;
         }
         if (!v.isTextual()) {
-            throw RpcException.invalidParam(field, "must be a string, got " + v);
+            throw invalid(field, "must be a string, got " + v);
         }
         return v.textValue();
     }
@@ -48,32 +75,37 @@ final class Params {
             return fallback;
         }
         if (!allowed.contains(value)) {
-            throw RpcException.invalidParam(field, "is '" + value + "'; expected one of " + String.join(", ", allowed.stream().sorted().toList()));
+            throw invalid(field, "is '" + value + "'; expected one of " + String.join(", ", allowed.stream().sorted().toList()));
         }
         return value;
     }
 
     boolean bool(String field, boolean fallback) throws RpcException {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
+        JsonNode v = get(field);
+        if (v == null) {
             return fallback;
         }
         if (!v.isBoolean()) {
-            throw RpcException.invalidParam(field, "must be true or false, got " + v);
+            throw invalid(field, "must be true or false, got " + v);
         }
         return v.booleanValue();
     }
 
     /** An integer in [min, max], or null when absent. */
     Long optionalLong(String field, long min, long max) throws RpcException {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
+        JsonNode v = get(field);
+        if (v == null) {
             return null;
         }
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
-            throw RpcException.invalidParam(field, "must be an integer from " + min + " to " + max + ", got " + v);
+            throw invalid(field, "must be an integer from " + min + " to " + max + ", got " + v);
         }
         return v.longValue();
+    }
+
+    Integer optionalInt(String field, int min, int max) throws RpcException {
+        Long v = optionalLong(field, min, max);
+        return v == null ? null : v.intValue();
     }
 
     long longValue(String field, long fallback, long min, long max) throws RpcException {
@@ -83,12 +115,12 @@ final class Params {
 
     /** A finite number in [min, max], or null when absent. */
     Double optionalDouble(String field, double min, double max) throws RpcException {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
+        JsonNode v = get(field);
+        if (v == null) {
             return null;
         }
         if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.doubleValue() < min || v.doubleValue() > max) {
-            throw RpcException.invalidParam(field, "must be a number from " + min + " to " + max + ", got " + v);
+            throw invalid(field, "must be a number from " + min + " to " + max + ", got " + v);
         }
         return v.doubleValue();
     }

@@ -99,17 +99,20 @@ public final class Supervisor {
         String runId = newRunId();
         RunnerProcess runner;
         try {
-            RunRow row = RunRow.starting(runId, spec.name(), spec.templateName(), spec.args(), spec.provider(),
-                    spec.model(), spec.workdir().toString(), !spec.ask(), restartOf, restartCount, Timestamps.now());
+            RunRow row = RunRow.starting(runId, spec.name(), spec.templateName(), spec.args(), spec.config().provider(),
+                    spec.config().model(), spec.workdir().toString(), !spec.config().ask(), restartOf, restartCount,
+                    Timestamps.now());
             store.insertRun(row).get();
             Files.createDirectories(home.run(runId));
             ObjectNode payload = MessageCodec.mapper().createObjectNode()
-                    .put("name", spec.name()).put("template", spec.templateName()).put("provider", spec.provider());
+                    .put("name", spec.name()).put("template", spec.templateName()).put("provider", spec.config().provider());
             if (restartOf != null) {
                 payload.put("restart_of", restartOf).put("restart_count", restartCount);
             }
             store.event("run_starting", runId, payload);
-            Process process = launcher.processBuilder(spec.workdir(), home.run(runId).resolve("stderr.log")).start();
+            ProcessBuilder builder = launcher.processBuilder(spec.workdir(), home.run(runId).resolve("stderr.log"));
+            builder.environment().putAll(spec.secrets());
+            Process process = builder.start();
             runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process);
         } catch (IOException | InterruptedException | ExecutionException e) {
             live.remove(spec.name(), slot);
@@ -268,10 +271,7 @@ public final class Supervisor {
     }
 
     private static Message.Init init(String runId, RunSpec spec, CcdHome home) {
-        RunConfig config = new RunConfig(spec.provider(), spec.model(), spec.baseUrl(),
-                spec.script() == null ? null : spec.script().toString(), spec.workdir().toString(),
-                home.run(runId).toString(),
-                spec.intervalS(), spec.ask(), spec.permissionTimeoutS(), spec.budget());
+        RunConfig config = spec.config().withRunDir(home.run(runId).toString());
         return new Message.Init(Message.PROTOCOL_VERSION, runId, spec.name(),
                 new TemplateSpec(spec.templateName(), spec.templateText()), spec.args(), config);
     }

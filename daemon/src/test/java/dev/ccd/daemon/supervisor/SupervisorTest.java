@@ -14,7 +14,7 @@ import dev.ccd.daemon.supervisor.fakes.SilentRunner;
 import dev.ccd.daemon.supervisor.fakes.StubbornRunner;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.Processes;
-import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.RunConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,8 +72,8 @@ class SupervisorTest {
         }
         Path script = tmp.resolve("script-" + name + ".jsonl");
         Files.write(script, lines, StandardCharsets.UTF_8);
-        return new RunSpec(name, "hello", "# hello\nSay hello.", null, work, "scripted", null, null, script, 0,
-                false, null, Budget.UNLIMITED, restart, maxRestarts);
+        return new RunSpec(name, "hello", "# hello\nSay hello.", null, work,
+                RunConfig.minimal("scripted", script.toString(), work.toString(), ""), restart, maxRestarts, null);
     }
 
     private List<Map<String, Object>> runs(String name) {

@@ -2,6 +2,7 @@ package dev.ccd.runner.agent;
 
 import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
+import dev.ccd.protocol.RunConfig;
 import dev.ccd.runner.RunnerLink;
 import dev.ccd.runner.provider.ChatMessage;
 import dev.ccd.runner.provider.LlmProvider;
@@ -16,6 +17,7 @@ import dev.ccd.runner.tools.Tools;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Runs the template as iterations (ARCHITECTURE.md §7): the first prompt is "Begin the
  * program." (+ args), every later one "Continue to the next iteration of the program."; the
  * model calls tools until it ends its turn, whose last text is the iteration's summary; then the
- * loop waits {@code interval}.
+ * loop waits {@code interval}. The run ends by itself on its iteration limit, when the script is
+ * exhausted, on stagnation, or after repeated failures ({@link StopRules}).
  *
  * <p>Threading: {@link #run} owns the conversation and runs on one thread (the runner's main
  * thread). {@link #requestStop} may come from any thread: it records the reason and interrupts
@@ -36,15 +39,18 @@ public final class AgentLoop {
     private static final Logger log = LoggerFactory.getLogger(AgentLoop.class);
     private static final int MAX_SUMMARY_CHARS = 4_000;
     private static final int MAX_OUTPUT_TOKENS = 4_096;
+    private static final int MAX_PAUSED_TURNS = 8;
 
     private final Message.Init init;
-    private final LlmProvider provider;
+    private final Meter model;
     private final Tools tools;
     private final List<ToolSpec> toolSpecs = new ArrayList<>();
     private final ToolContext toolContext;
     private final RunnerLink link;
     private final String system;
     private final List<ChatMessage> conversation = new ArrayList<>();
+    private final ContextManager context;
+    private final StopRules rules;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Written once by requestStop (any thread), read by the loop thread. */
     private volatile String stopReason;
@@ -52,8 +58,9 @@ public final class AgentLoop {
     private volatile Thread loopThread;
 
     public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link) {
+        RunConfig config = init.config();
         this.init = init;
-        this.provider = provider;
+        this.model = new Meter(provider, new PriceTable(config.prices()), this::notice);
         this.tools = tools;
         for (Tool tool : tools.all()) {
             toolSpecs.add(new ToolSpec(tool.name(), tool.description(), tool.inputSchema()));
@@ -61,6 +68,14 @@ public final class AgentLoop {
         this.toolContext = toolContext;
         this.link = link;
         this.system = Prompts.system(init.template().name(), init.template().text(), toolContext.workdir());
+        int window = config.contextWindow() != null ? config.contextWindow() : ContextWindows.of(provider.model());
+        double threshold = config.compactThreshold() != null ? config.compactThreshold() : 0.6;
+        ContextManager.Summarizer summarizer = config.provider().equals("scripted")
+                ? Summarizers::truncating
+                : Summarizers.byModel(model, system);
+        this.context = new ContextManager(window, threshold, summarizer, this::notice);
+        this.rules = new StopRules(config.stagnationLimit() != null ? config.stagnationLimit()
+                : StopRules.DEFAULT_STAGNATION_LIMIT);
     }
 
     /** Asks the loop to end; idempotent. The first reason is kept. */
@@ -91,7 +106,7 @@ public final class AgentLoop {
             if (budget.maxIterations() != null && completed >= budget.maxIterations()) {
                 return exit("max_iterations", completed, null);
             }
-            if (provider.exhausted()) {
+            if (model.exhausted()) {
                 return exit("script_exhausted", completed, null);
             }
             int iteration = completed + 1;
@@ -103,9 +118,13 @@ public final class AgentLoop {
                 return exit("stopped", completed, null);
             }
             if (outcome.fatal) {
-                return provider.exhausted()
+                return model.exhausted()
                         ? exit("script_exhausted", completed, null)
                         : exit("failed", completed, outcome.summary);
+            }
+            Optional<StopRules.Verdict> verdict = rules.afterIteration(outcome.status, outcome.summary);
+            if (verdict.isPresent()) {
+                return exit(verdict.get().reason(), completed, verdict.get().error());
             }
             if (!interval.isZero() && awaitStop(interval)) {
                 return exit("stopped", completed, null);
@@ -113,10 +132,12 @@ public final class AgentLoop {
         }
     }
 
+    /** One iteration's result; its usage is what the meter counted while it ran. */
     private final class Outcome {
         private final long startNanos = System.nanoTime();
-        private long tokensIn;
-        private long tokensOut;
+        private final long tokensIn0 = model.tokensIn();
+        private final long tokensOut0 = model.tokensOut();
+        private final double cost0 = model.costUsd();
         private String status = "ok";
         private String summary = "";
         private boolean fatal;
@@ -126,7 +147,8 @@ public final class AgentLoop {
             String text = summary.length() > MAX_SUMMARY_CHARS
                     ? summary.substring(0, MAX_SUMMARY_CHARS) + " [...]"
                     : summary;
-            return new Message.IterationDone(iteration, status, seconds, text, tokensIn, tokensOut, 0.0);
+            return new Message.IterationDone(iteration, status, seconds, text, model.tokensIn() - tokensIn0,
+                    model.tokensOut() - tokensOut0, Math.max(0, model.costUsd() - cost0));
         }
     }
 
@@ -134,16 +156,22 @@ public final class AgentLoop {
         Outcome outcome = new Outcome();
         conversation.add(ChatMessage.user(iteration == 1 ? Prompts.first(init.args()) : Prompts.CONTINUE));
         try {
+            int paused = 0;
             while (true) {
-                ModelTurn turn = provider.complete(
-                        new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS));
-                outcome.tokensIn += turn.tokensIn();
-                outcome.tokensOut += turn.tokensOut();
+                context.fit(system, conversation, toolSpecs);
+                ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS));
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {
                     outcome.summary = turn.text().strip();
                 }
                 if (turn.toolCalls().isEmpty()) {
+                    if ("pause_turn".equals(turn.stopReason()) && ++paused <= MAX_PAUSED_TURNS) {
+                        continue; // the model paused a long turn: sending it back lets it go on
+                    }
+                    if ("refusal".equals(turn.stopReason())) {
+                        outcome.status = "error";
+                        outcome.summary = "the model refused: " + outcome.summary;
+                    }
                     return outcome;
                 }
                 List<ChatMessage.Block> results = new ArrayList<>();
@@ -165,6 +193,11 @@ public final class AgentLoop {
         return outcome;
     }
 
+    private void notice(String text) {
+        log.info(text);
+        link.send(new Message.Notify(text));
+    }
+
     private static ChatMessage assistantMessage(ModelTurn turn) {
         List<ChatMessage.Block> blocks = new ArrayList<>();
         if (!turn.text().isEmpty()) {
@@ -172,6 +205,9 @@ public final class AgentLoop {
         }
         for (ModelTurn.ToolCall call : turn.toolCalls()) {
             blocks.add(new ChatMessage.ToolUse(call.id(), call.name(), call.input()));
+        }
+        if (blocks.isEmpty()) {
+            blocks.add(new ChatMessage.Text("(no reply)"));
         }
         return new ChatMessage(ChatMessage.Role.ASSISTANT, blocks);
     }

@@ -15,7 +15,9 @@ import java.util.List;
  * Replays model turns from a JSONL file, one turn per line:
  * {@code {"text": "...", "tool_calls": [{"name": "bash", "input": {"command": "echo hi"}}]}}.
  * A turn without tool calls ends the iteration. Blank lines and lines starting with {@code //}
- * are skipped. Deterministic, network-free: for demos and tests.
+ * are skipped. A run's {@code transcript.jsonl} is a script too: its response lines carry their
+ * turn in this format, and its other lines are skipped. Deterministic, network-free: for demos,
+ * tests and replays.
  *
  * <p>Usage is reported as ceil(characters / 4) of what it received (the whole request) and of
  * what it returned, so that token budgets can be exercised without a model.
@@ -25,14 +27,20 @@ public final class ScriptedProvider implements LlmProvider {
     private static final ObjectMapper JSON = MessageCodec.mapper();
 
     private final List<ModelTurn> turns;
+    private final Transcript transcript;
     private int next;
 
-    private ScriptedProvider(List<ModelTurn> turns) {
+    private ScriptedProvider(List<ModelTurn> turns, Transcript transcript) {
         this.turns = turns;
+        this.transcript = transcript;
+    }
+
+    public static ScriptedProvider load(Path script) throws IOException {
+        return load(script, Transcript.NONE);
     }
 
     /** Loads and checks the whole script; an error names the file, the line and the problem. */
-    public static ScriptedProvider load(Path script) throws IOException {
+    public static ScriptedProvider load(Path script, Transcript transcript) throws IOException {
         if (!Files.isRegularFile(script)) {
             throw new IOException("script file " + script + " does not exist or is not a file");
         }
@@ -53,6 +61,13 @@ public final class ScriptedProvider implements LlmProvider {
             }
             if (!node.isObject()) {
                 throw new IOException(where + ": expected an object with \"text\" and/or \"tool_calls\"");
+            }
+            if (node.has("kind")) {
+                // a transcript line: only responses that were read as a turn are turns
+                if (!"response".equals(node.path("kind").asText()) || !node.path("turn").isObject()) {
+                    continue;
+                }
+                node = node.get("turn");
             }
             JsonNode text = node.path("text");
             if (!text.isMissingNode() && !text.isTextual()) {
@@ -77,7 +92,7 @@ public final class ScriptedProvider implements LlmProvider {
             }
             turns.add(new ModelTurn(text.asText(""), calls, 0, 0, calls.isEmpty() ? "end_turn" : "tool_use"));
         }
-        return new ScriptedProvider(turns);
+        return new ScriptedProvider(turns, transcript);
     }
 
     @Override
@@ -90,7 +105,12 @@ public final class ScriptedProvider implements LlmProvider {
         for (ModelTurn.ToolCall call : turn.toolCalls()) {
             out += call.name().length() + call.input().toString().length();
         }
-        return new ModelTurn(turn.text(), turn.toolCalls(), quarter(request.chars()), quarter(out), turn.stopReason());
+        ModelTurn reply = new ModelTurn(turn.text(), turn.toolCalls(), quarter(request.chars()), quarter(out),
+                turn.stopReason());
+        transcript.request("scripted", JSON.createObjectNode()
+                .put("messages", request.messages().size()).put("chars", request.chars()));
+        transcript.response("scripted", 200, JSON.createObjectNode().put("turn", next), reply);
+        return reply;
     }
 
     @Override

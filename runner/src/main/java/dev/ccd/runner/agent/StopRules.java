@@ -1,0 +1,63 @@
+package dev.ccd.runner.agent;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * When a run ends by itself (ARCHITECTURE.md §7): the same normalised summary {@code
+ * stagnationLimit} times in a row completes it ({@code stagnation}; whitespace and case ignored;
+ * 0 disables); 3 identical or 4 consecutive failed iterations fail it, with the last error.
+ *
+ * <p>Used by the agent loop thread only.
+ */
+final class StopRules {
+    static final int DEFAULT_STAGNATION_LIMIT = 3;
+    static final int IDENTICAL_FAILURES = 3;
+    static final int CONSECUTIVE_FAILURES = 4;
+
+    /** Why the run ends: an exit reason and, for a failure, the error. */
+    record Verdict(String reason, String error) {
+    }
+
+    private final int stagnationLimit;
+    private String lastSummary;
+    private int sameSummaries;
+    private String lastError;
+    private int sameErrors;
+    private int failures;
+
+    StopRules(int stagnationLimit) {
+        this.stagnationLimit = stagnationLimit;
+    }
+
+    Optional<Verdict> afterIteration(String status, String summary) {
+        String normalised = normalise(summary);
+        if (status.equals("error")) {
+            failures++;
+            sameErrors = normalised.equals(lastError) ? sameErrors + 1 : 1;
+            lastError = normalised;
+            lastSummary = null;
+            sameSummaries = 0;
+            if (sameErrors >= IDENTICAL_FAILURES) {
+                return Optional.of(new Verdict("failed", IDENTICAL_FAILURES + " identical failed iterations: " + summary));
+            }
+            if (failures >= CONSECUTIVE_FAILURES) {
+                return Optional.of(new Verdict("failed", CONSECUTIVE_FAILURES + " failed iterations in a row; last: " + summary));
+            }
+            return Optional.empty();
+        }
+        failures = 0;
+        sameErrors = 0;
+        lastError = null;
+        sameSummaries = normalised.equals(lastSummary) ? sameSummaries + 1 : 1;
+        lastSummary = normalised;
+        if (stagnationLimit > 0 && sameSummaries >= stagnationLimit) {
+            return Optional.of(new Verdict("stagnation", null));
+        }
+        return Optional.empty();
+    }
+
+    static String normalise(String text) {
+        return text == null ? "" : text.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+    }
+}

@@ -5,10 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
-import dev.ccd.protocol.MessageReader;
-import dev.ccd.protocol.MessageWriter;
-import dev.ccd.protocol.ProcessTree;
-import dev.ccd.protocol.ReadResult;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TemplateSpec;
 import java.io.IOException;
@@ -18,9 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,45 +24,21 @@ class RunnerJvmTest {
 
     @TempDir
     Path tmp;
-    Process runner;
-    MessageWriter toRunner;
-    final BlockingQueue<ReadResult> fromRunner = new LinkedBlockingQueue<>();
+    RunnerHarness runner;
 
     @AfterEach
-    void killRunner() throws InterruptedException {
+    void killRunner() {
         if (runner != null) {
-            ProcessTree.destroy(runner.toHandle(), Duration.ZERO);
+            runner.close();
         }
     }
 
     private void launch() throws IOException {
-        runner = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=warning:stderr",
-                "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName())
-                .directory(tmp.toFile())
-                .redirectError(tmp.resolve("stderr.log").toFile())
-                .start();
-        toRunner = new MessageWriter(runner.getOutputStream());
-        MessageReader reader = new MessageReader(runner.getInputStream());
-        Thread t = new Thread(() -> {
-            try {
-                ReadResult r;
-                do {
-                    r = reader.read();
-                    fromRunner.add(r);
-                } while (!(r instanceof ReadResult.EndOfStream));
-            } catch (IOException ignored) {
-                fromRunner.add(new ReadResult.EndOfStream(0));
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        runner = RunnerHarness.launch(tmp, Map.of());
     }
 
     private Message next() throws InterruptedException {
-        ReadResult r = fromRunner.poll(10, TimeUnit.SECONDS);
-        assertThat(r).as("a message from the runner").isInstanceOf(ReadResult.Received.class);
-        return ((ReadResult.Received) r).message();
+        return runner.next();
     }
 
     private Message.Init init(int protocol, Path script, Budget budget, double intervalS) throws IOException {
@@ -90,9 +60,9 @@ class RunnerJvmTest {
                 "{\"text\": \"second iteration\"}");
         launch();
 
-        toRunner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
+        runner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
 
-        assertThat(next()).isInstanceOfSatisfying(Message.Ready.class, r -> assertThat(r.pid()).isEqualTo(runner.pid()));
+        assertThat(next()).isInstanceOfSatisfying(Message.Ready.class, r -> assertThat(r.pid()).isEqualTo(runner.process.pid()));
         assertThat(next()).isEqualTo(new Message.IterationStart(1));
         assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> {
             assertThat(d.status()).isEqualTo("ok");
@@ -105,8 +75,8 @@ class RunnerJvmTest {
         assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class,
                 d -> assertThat(d.summary()).isEqualTo("second iteration"));
         assertThat(next()).isEqualTo(new Message.Exit("script_exhausted", 2, null));
-        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(runner.exitValue()).isZero();
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.process.exitValue()).isZero();
         assertThat(tmp.resolve("work/out.txt")).hasContent("hi");
     }
 
@@ -114,7 +84,7 @@ class RunnerJvmTest {
     void stopDuringALongCommandEndsTheCommandAndTheRunnerWithinASecond() throws Exception {
         Path script = script("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo $$ > pid; sleep 1000\"}}]}");
         launch();
-        toRunner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
+        runner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
         assertThat(next()).isInstanceOf(Message.Ready.class);
         assertThat(next()).isEqualTo(new Message.IterationStart(1));
         Path pidFile = tmp.resolve("work/pid");
@@ -122,12 +92,12 @@ class RunnerJvmTest {
         long bash = Long.parseLong(Files.readString(pidFile).strip());
 
         long start = System.nanoTime();
-        toRunner.send(new Message.Stop("test"));
-        toRunner.close();
+        runner.send(new Message.Stop("test"));
+        runner.closeStdin();
 
         assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> assertThat(d.status()).isEqualTo("stopped"));
         assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
-        assertThat(runner.waitFor(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.waitFor(Duration.ofSeconds(1))).isTrue();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         assertThat(ProcessHandle.of(bash).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
@@ -140,14 +110,14 @@ class RunnerJvmTest {
         }
         Path script = Files.write(tmp.resolve("script.jsonl"), lines, StandardCharsets.UTF_8);
         launch();
-        toRunner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 30));
+        runner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 30));
         assertThat(next()).isInstanceOf(Message.Ready.class);
         assertThat(next()).isEqualTo(new Message.IterationStart(1));
         assertThat(next()).isInstanceOf(Message.IterationDone.class);
 
-        runner.getOutputStream().close();
+        runner.closeStdin();
 
-        assertThat(runner.waitFor(1, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.waitFor(Duration.ofSeconds(1))).isTrue();
         assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
     }
 
@@ -160,58 +130,53 @@ class RunnerJvmTest {
         Path script = Files.write(tmp.resolve("script.jsonl"), lines, StandardCharsets.UTF_8);
         launch();
 
-        toRunner.send(init(Message.PROTOCOL_VERSION, script, new Budget(null, null, 3), 0));
+        runner.send(init(Message.PROTOCOL_VERSION, script, new Budget(null, null, 3), 0));
 
         assertThat(next()).isInstanceOf(Message.Ready.class);
-        List<Message> messages = new ArrayList<>();
-        Message m;
-        do {
-            m = next();
-            messages.add(m);
-        } while (!(m instanceof Message.Exit));
+        List<Message> messages = runner.untilExit();
         assertThat(messages).filteredOn(Message.IterationDone.class::isInstance).hasSize(3);
-        assertThat(m).isEqualTo(new Message.Exit("max_iterations", 3, null));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("max_iterations", 3, null));
     }
 
     @Test
     void aProtocolVersionItDoesNotSpeakIsRefusedWithProtocolMismatch() throws Exception {
         launch();
 
-        toRunner.send(init(99, script("{\"text\": \"x\"}"), Budget.UNLIMITED, 0));
+        runner.send(init(99, script("{\"text\": \"x\"}"), Budget.UNLIMITED, 0));
 
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
             assertThat(e.reason()).isEqualTo("protocol_mismatch");
             assertThat(e.error()).contains("99");
         });
-        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(runner.exitValue()).isNotZero();
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.process.exitValue()).isNotZero();
     }
 
     @Test
     void aMissingScriptIsABadConfigNamingTheFile() throws Exception {
         launch();
 
-        toRunner.send(init(Message.PROTOCOL_VERSION, tmp.resolve("nope.jsonl"), Budget.UNLIMITED, 0));
+        runner.send(init(Message.PROTOCOL_VERSION, tmp.resolve("nope.jsonl"), Budget.UNLIMITED, 0));
 
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
             assertThat(e.reason()).isEqualTo("bad_config");
             assertThat(e.error()).contains("nope.jsonl");
         });
-        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(runner.exitValue()).isNotZero();
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.process.exitValue()).isNotZero();
     }
 
     @Test
     void garbageInsteadOfInitIsABadConfig() throws Exception {
         launch();
 
-        runner.getOutputStream().write("hello runner\n".getBytes(StandardCharsets.UTF_8));
-        runner.getOutputStream().flush();
+        runner.process.getOutputStream().write("hello runner\n".getBytes(StandardCharsets.UTF_8));
+        runner.process.getOutputStream().flush();
 
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
             assertThat(e.reason()).isEqualTo("bad_config");
             assertThat(e.error()).contains("not a valid init");
         });
-        assertThat(runner.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
     }
 }

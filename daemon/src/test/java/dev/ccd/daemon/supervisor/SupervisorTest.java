@@ -15,6 +15,8 @@ import dev.ccd.daemon.supervisor.fakes.StubbornRunner;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.Processes;
 import dev.ccd.protocol.RunConfig;
+import dev.ccd.runner.provider.FakeModelReplies;
+import dev.ccd.runner.provider.FakeModelServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +70,7 @@ class SupervisorTest {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             lines.add("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 0.1\"}}]}");
-            lines.add("{\"text\": \"slept\"}");
+            lines.add("{\"text\": \"slept " + i + "\"}");
         }
         Path script = tmp.resolve("script-" + name + ".jsonl");
         Files.write(script, lines, StandardCharsets.UTF_8);
@@ -188,6 +190,29 @@ class SupervisorTest {
         assertThat(supervisor.pendingRestart("once")).isEmpty();
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> runs("once").size() == 1);
         assertThat(Db.count(home.db(), "SELECT count(*) FROM daemon_events WHERE kind = 'restart_cancelled'")).isEqualTo(1);
+    }
+
+    @Test
+    void aProviderErrorThatWillNotHealEndsTheRunFailedWithTheProvidersMessage() throws Exception {
+        try (FakeModelServer server = FakeModelServer.start()) {
+            server.enqueue(FakeModelReplies.anthropicError(401, "authentication_error", "invalid x-api-key"));
+            Supervisor supervisor = supervisor(null);
+            RunSpec scripted = spec("claude", RunSpec.RestartPolicy.ON_CRASH, 3);
+            RunConfig config = new RunConfig("anthropic", "claude-sonnet-4-5", server.baseUrl(), null,
+                    scripted.workdir().toString(), "", 0, false, null, null, null, null, null, null, null);
+            RunSpec spec = new RunSpec("claude", "hello", "# hello", null, scripted.workdir(), config,
+                    RunSpec.RestartPolicy.ON_CRASH, 3, Map.of("ANTHROPIC_API_KEY", "sk-never-stored"));
+
+            supervisor.start(spec);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> "failed".equals(status("claude")));
+            Map<String, Object> row = runs("claude").get(0);
+            assertThat((String) row.get("error")).contains("HTTP 401 authentication_error: invalid x-api-key");
+            assertThat(server.request(0).header("x-api-key")).isEqualTo("sk-never-stored");
+            assertThat(Db.count(home.db(), "SELECT count(*) FROM daemon_events WHERE payload_json LIKE '%sk-never-stored%'"))
+                    .isZero();
+            assertThat(runs("claude")).hasSize(1); // a failure is not a crash: no restart
+        }
     }
 
     @Test

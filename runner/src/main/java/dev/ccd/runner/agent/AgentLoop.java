@@ -122,6 +122,9 @@ public final class AgentLoop {
                         ? exit("script_exhausted", completed, null)
                         : exit("failed", completed, outcome.summary);
             }
+            if (budget.maxIterations() != null && completed >= budget.maxIterations()) {
+                return exit("max_iterations", completed, null);
+            }
             Optional<StopRules.Verdict> verdict = rules.afterIteration(outcome.status, outcome.summary);
             if (verdict.isPresent()) {
                 return exit(verdict.get().reason(), completed, verdict.get().error());

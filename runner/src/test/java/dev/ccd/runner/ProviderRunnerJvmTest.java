@@ -1,0 +1,222 @@
+package dev.ccd.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.Price;
+import dev.ccd.protocol.ProviderOptions;
+import dev.ccd.protocol.RunConfig;
+import dev.ccd.protocol.TemplateSpec;
+import dev.ccd.runner.provider.FakeModelReplies;
+import dev.ccd.runner.provider.FakeModelReplies.Call;
+import dev.ccd.runner.provider.FakeModelServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real runner JVM against fake model servers on 127.0.0.1 speaking each API's wire format. */
+class ProviderRunnerJvmTest {
+    private static final String KEY = "sk-test-secret-key-0123456789";
+
+    @TempDir
+    Path tmp;
+    FakeModelServer server;
+    RunnerHarness runner;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = FakeModelServer.start();
+    }
+
+    @AfterEach
+    void stopAll() {
+        if (runner != null) {
+            runner.close();
+        }
+        server.close();
+    }
+
+    private Message.Init init(String provider, String baseUrl, String model, Budget budget, Integer stagnation,
+            Map<String, Price> prices, ProviderOptions options) throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        return new Message.Init(Message.PROTOCOL_VERSION, "r-fake", "fake", new TemplateSpec("t", "# t\nWork."), null,
+                new RunConfig(provider, model, baseUrl, null, work.toString(), tmp.resolve("run").toString(), 0,
+                        false, null, budget, options, null, null, stagnation, prices));
+    }
+
+    private static ProviderOptions fast() {
+        return new ProviderOptions(null, 1.0, 2.0, 4, 0.01, 2.0, 0.5);
+    }
+
+    @Test
+    void anthropicMultiTurnToolUseIsRecordedWithUsageCostAndATranscriptWithoutTheKey() throws Exception {
+        server.enqueue(
+                FakeModelReplies.anthropicToolUse("Writing the file.", new Call("toolu_1", "write_file",
+                        "{\"path\":\"notes.md\",\"content\":\"hello\"}")),
+                FakeModelReplies.anthropicToolUse(null, new Call("toolu_2", "read_file", "{\"path\":\"notes.md\"}")),
+                FakeModelReplies.anthropicText("Wrote and read notes.md."));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), "claude-sonnet-4-5", new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        Message.IterationDone done = messages.stream().filter(Message.IterationDone.class::isInstance)
+                .map(Message.IterationDone.class::cast).findFirst().orElseThrow();
+        assertThat(done.summary()).isEqualTo("Wrote and read notes.md.");
+        assertThat(done.tokensIn()).isEqualTo(30);
+        assertThat(done.tokensOut()).isEqualTo(15);
+        assertThat(done.costUsd()).isCloseTo((30 * 3 + 15 * 15) / 1e6, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("max_iterations", 1, null));
+        assertThat(tmp.resolve("work/notes.md")).hasContent("hello");
+        assertThat(server.requestCount()).isEqualTo(3);
+        assertThat(server.request(0).path()).isEqualTo("/v1/messages");
+        assertThat(server.request(0).header("x-api-key")).isEqualTo(KEY);
+        assertThat(server.request(0).header("anthropic-version")).isEqualTo("2023-06-01");
+        JsonNode third = server.request(2).json();
+        assertThat(third.path("system").asText()).contains("# t\nWork.");
+        assertThat(third.path("tools").findValuesAsText("name")).contains("bash", "write_file", "read_file");
+        JsonNode lastResult = third.path("messages").get(third.path("messages").size() - 1).path("content").get(0);
+        assertThat(lastResult.path("type").asText()).isEqualTo("tool_result");
+        assertThat(lastResult.path("tool_use_id").asText()).isEqualTo("toolu_2");
+        assertThat(lastResult.path("content").asText()).contains("hello");
+        String transcript = Files.readString(tmp.resolve("run/transcript.jsonl"), StandardCharsets.UTF_8);
+        assertThat(transcript.lines()).hasSize(6);
+        assertThat(transcript).doesNotContain(KEY).contains("\"kind\":\"response\"").contains("Wrote and read notes.md.");
+    }
+
+    @Test
+    void openAiCompatibleToolCallsWorkWithoutAKey() throws Exception {
+        server.enqueue(
+                FakeModelReplies.openAiToolCalls(null, new Call("call_1", "bash", "{\"command\":\"echo 42 > answer\"}")),
+                FakeModelReplies.openAiText("The answer is in ./answer."));
+        runner = RunnerHarness.launch(tmp, Map.of());
+
+        runner.send(init("openai", server.baseUrl() + "/v1", "llama3.1:8b", new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
+                d -> assertThat(d.summary()).isEqualTo("The answer is in ./answer.")));
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.Notify.class,
+                n -> assertThat(n.text()).contains("no price known for model 'llama3.1:8b'")));
+        assertThat(tmp.resolve("work/answer")).hasContent("42");
+        assertThat(server.request(0).path()).isEqualTo("/v1/chat/completions");
+        assertThat(server.request(0).header("authorization")).isNull();
+        JsonNode second = server.request(1).json().path("messages");
+        assertThat(second.get(0).path("role").asText()).isEqualTo("system");
+        assertThat(second.get(second.size() - 1).path("role").asText()).isEqualTo("tool");
+        assertThat(second.get(second.size() - 1).path("tool_call_id").asText()).isEqualTo("call_1");
+    }
+
+    @Test
+    void a401EndsTheRunFailedAtOnceWithTheProvidersMessage() throws Exception {
+        server.enqueue(FakeModelReplies.anthropicError(401, "authentication_error", "invalid x-api-key"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), null, null, null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages.get(messages.size() - 1)).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("failed");
+            assertThat(e.error()).contains("HTTP 401").contains("invalid x-api-key").doesNotContain(KEY);
+        });
+        assertThat(server.requestCount()).isEqualTo(1);
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.process.exitValue()).isEqualTo(1);
+    }
+
+    @Test
+    void rateLimitsAndOverloadAreRetriedHonouringRetryAfter() throws Exception {
+        server.enqueue(
+                FakeModelReplies.anthropicError(429, "rate_limit_error", "slow down").header("retry-after", "1"),
+                FakeModelReplies.anthropicError(529, "overloaded_error", "Overloaded"),
+                FakeModelReplies.anthropicText("made it"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), null, new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
+                d -> assertThat(d.summary()).isEqualTo("made it")));
+        long gapMs = (server.request(1).receivedNanos() - server.request(0).receivedNanos()) / 1_000_000;
+        assertThat(gapMs).isGreaterThanOrEqualTo(950);
+    }
+
+    @Test
+    void repeatedServerErrorsCoolDownAndFailTheIterationsUntilTheRunFails() throws Exception {
+        server.otherwise(FakeModelReplies.anthropicError(500, "api_error", "Internal server error"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), null, null, null, null,
+                new ProviderOptions(null, 1.0, 2.0, 4, 0.01, 0.05, 0.3)));
+        List<Message> messages = runner.untilExit();
+
+        List<Message.IterationDone> failed = messages.stream().filter(Message.IterationDone.class::isInstance)
+                .map(Message.IterationDone.class::cast).toList();
+        assertThat(failed).hasSize(3).allSatisfy(d -> {
+            assertThat(d.status()).isEqualTo("error");
+            assertThat(d.summary()).contains("HTTP 500 api_error: Internal server error (after 5 attempts)");
+        });
+        assertThat(messages.get(messages.size() - 1)).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("failed");
+            assertThat(e.error()).contains("3 identical failed iterations");
+        });
+        assertThat(server.requestCount()).isEqualTo(15);
+        // the second failed call waited for the cooldown (0.3 s) before its first request
+        long gapMs = (server.request(5).receivedNanos() - server.request(4).receivedNanos()) / 1_000_000;
+        assertThat(gapMs).isGreaterThanOrEqualTo(280);
+    }
+
+    @Test
+    void malformedAndCutResponsesAndASlowServerAreRetried() throws Exception {
+        server.enqueue(
+                FakeModelServer.Reply.json(200, "{\"id\": \"msg_1\", \"content\": [ {\"type\": \"te"),
+                FakeModelReplies.anthropicText("cut off here, cut off here, cut off here").cutMidBody(),
+                FakeModelReplies.anthropicText("too late").delayed(Duration.ofSeconds(3)),
+                FakeModelReplies.anthropicText("finally"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), null, new Budget(null, null, 1), null, null,
+                new ProviderOptions(null, 1.0, 1.0, 4, 0.01, 0.05, 0.3)));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
+                d -> assertThat(d.summary()).isEqualTo("finally")));
+        assertThat(server.requestCount()).isEqualTo(4);
+        String transcript = Files.readString(tmp.resolve("run/transcript.jsonl"), StandardCharsets.UTF_8);
+        assertThat(transcript).contains("\"kind\":\"failure\"").contains("timed out");
+    }
+
+    @Test
+    void aTranscriptReplaysWithTheScriptedProvider() throws Exception {
+        server.enqueue(
+                FakeModelReplies.anthropicToolUse("step", new Call("toolu_1", "bash", "{\"command\":\"echo replayed >> log\"}")),
+                FakeModelReplies.anthropicText("first run done"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+        runner.send(init("anthropic", server.baseUrl(), null, new Budget(null, null, 1), null, null, fast()));
+        runner.untilExit();
+        runner.close();
+        Path transcript = tmp.resolve("run/transcript.jsonl");
+        Path replay = Files.copy(transcript, tmp.resolve("replay.jsonl"));
+
+        runner = RunnerHarness.launch(tmp, Map.of());
+        Path work = tmp.resolve("work");
+        runner.send(new Message.Init(Message.PROTOCOL_VERSION, "r-replay", "replay", new TemplateSpec("t", "# t"), null,
+                new RunConfig("scripted", null, null, replay.toString(), work.toString(), tmp.resolve("run2").toString(),
+                        0, false, null, null, null, null, null, null, null)));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
+                d -> assertThat(d.summary()).isEqualTo("first run done")));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("script_exhausted", 1, null));
+        assertThat(Files.readAllLines(work.resolve("log"))).containsExactly("replayed", "replayed");
+    }
+}

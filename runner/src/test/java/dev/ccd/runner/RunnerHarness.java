@@ -47,9 +47,17 @@ public final class RunnerHarness implements AutoCloseable {
 
     /** Starts {@code RunnerMain} from this JVM's classpath in {@code dir}, with extra environment. */
     public static RunnerHarness launch(Path dir, Map<String, String> env) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=warning:stderr",
-                "-cp", System.getProperty("java.class.path"), RunnerMain.class.getName())
+        return launch(dir, env, List.of("-XX:+UseSerialGC"));
+    }
+
+    /** As {@link #launch(Path, Map)}, with these JVM flags (the warnings-to-stderr ones are added). */
+    public static RunnerHarness launch(Path dir, Map<String, String> env, List<String> jvmFlags) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", System.getProperty("java.class.path"),
+                RunnerMain.class.getName()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("stderr.log").toFile()));
         builder.environment().remove("ANTHROPIC_API_KEY");

@@ -108,6 +108,8 @@ public final class FakeModelServer implements AutoCloseable {
     private volatile Reply otherwise = Reply.json(500,
             "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"FakeModelServer: no reply queued\"}}");
 
+    private volatile java.util.function.Function<Recorded, Reply> responder;
+
     private FakeModelServer(HttpServer server, ExecutorService handlers) {
         this.server = server;
         this.handlers = handlers;
@@ -115,6 +117,9 @@ public final class FakeModelServer implements AutoCloseable {
 
     /** Starts on 127.0.0.1, on a free port. */
     public static FakeModelServer start() throws IOException {
+        // Without TCP_NODELAY each small response waits ~40 ms for a delayed ACK (read once, by
+        // the JDK's server config, before the first server is created).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         ExecutorService handlers = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "fake-model-server");
@@ -145,6 +150,15 @@ public final class FakeModelServer implements AutoCloseable {
     /** The reply served whenever the queue is empty. */
     public FakeModelServer otherwise(Reply reply) {
         this.otherwise = reply;
+        return this;
+    }
+
+    /**
+     * Computes the reply from the request whenever the queue is empty (over {@link #otherwise}):
+     * for long runs whose replies depend on what the model was asked.
+     */
+    public FakeModelServer respondWith(java.util.function.Function<Recorded, Reply> responder) {
+        this.responder = responder;
         return this;
     }
 
@@ -179,12 +193,14 @@ public final class FakeModelServer implements AutoCloseable {
         byte[] requestBody = exchange.getRequestBody().readAllBytes();
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         exchange.getRequestHeaders().forEach((name, values) -> headers.put(name, List.copyOf(values)));
-        requests.add(new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-                Collections.unmodifiableMap(headers), new String(requestBody, StandardCharsets.UTF_8), received));
+        Recorded recorded = new Recorded(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
+                Collections.unmodifiableMap(headers), new String(requestBody, StandardCharsets.UTF_8), received);
+        requests.add(recorded);
 
         Reply reply = replies.poll();
         if (reply == null) {
-            reply = otherwise;
+            java.util.function.Function<Recorded, Reply> compute = responder;
+            reply = compute != null ? compute.apply(recorded) : otherwise;
         }
         if (!reply.delay().isZero() && waitUnlessClosed(reply.delay())) {
             exchange.close();

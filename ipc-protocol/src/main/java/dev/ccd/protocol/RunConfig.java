@@ -23,6 +23,7 @@ import java.util.Map;
  * @param stagnationLimit     the same summary this many times in a row completes the run
  *                            ({@code stagnation}); 0 disables; default 3
  * @param prices              prices by model name (prefix match), over the runner's defaults
+ * @param taskOptions         background task timeouts, wait and output cap; null for defaults
  */
 public record RunConfig(
         @JsonProperty(required = true) String provider,
@@ -39,7 +40,8 @@ public record RunConfig(
         Integer contextWindow,
         Double compactThreshold,
         Integer stagnationLimit,
-        Map<String, Price> prices) {
+        Map<String, Price> prices,
+        TaskOptions taskOptions) {
     public RunConfig {
         FieldException.required(provider, "config.provider");
         FieldException.required(workdir, "config.workdir");
@@ -63,12 +65,12 @@ public record RunConfig(
     /** The same config for another run directory (each run of a lineage has its own). */
     public RunConfig withRunDir(String dir) {
         return new RunConfig(provider, model, baseUrl, script, workdir, dir, intervalS, ask, permissionTimeoutS,
-                budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices);
+                budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices, taskOptions);
     }
 
     /** A config with only what every run needs; the rest at defaults. */
     public static RunConfig minimal(String provider, String script, String workdir, String runDir) {
         return new RunConfig(provider, null, null, script, workdir, runDir, 0, false, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 }

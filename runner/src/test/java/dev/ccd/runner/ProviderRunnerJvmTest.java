@@ -50,7 +50,7 @@ class ProviderRunnerJvmTest {
         Path work = Files.createDirectories(tmp.resolve("work"));
         return new Message.Init(Message.PROTOCOL_VERSION, "r-fake", "fake", new TemplateSpec("t", "# t\nWork."), null,
                 new RunConfig(provider, model, baseUrl, null, work.toString(), tmp.resolve("run").toString(), 0,
-                        false, null, budget, options, null, null, stagnation, prices));
+                        false, null, budget, options, null, null, stagnation, prices, null));
     }
 
     private static ProviderOptions fast() {
@@ -211,7 +211,7 @@ class ProviderRunnerJvmTest {
         Path work = tmp.resolve("work");
         runner.send(new Message.Init(Message.PROTOCOL_VERSION, "r-replay", "replay", new TemplateSpec("t", "# t"), null,
                 new RunConfig("scripted", null, null, replay.toString(), work.toString(), tmp.resolve("run2").toString(),
-                        0, false, null, null, null, null, null, null, null)));
+                        0, false, null, null, null, null, null, null, null, null)));
         List<Message> messages = runner.untilExit();
 
         assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,

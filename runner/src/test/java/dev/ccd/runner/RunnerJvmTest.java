@@ -45,7 +45,7 @@ class RunnerJvmTest {
         Path work = Files.createDirectories(tmp.resolve("work"));
         return new Message.Init(protocol, "r-test", "test", new TemplateSpec("t", "# t\nDo things."), "x=1",
                 new RunConfig("scripted", null, null, script == null ? null : script.toString(), work.toString(),
-                        tmp.resolve("run").toString(), intervalS, false, null, budget, null, null, null, null, null));
+                        tmp.resolve("run").toString(), intervalS, false, null, budget, null, null, null, null, null, null));
     }
 
     private Path script(String... lines) throws IOException {

@@ -55,6 +55,10 @@ final class Format {
                     p.path("iteration").asInt(), p.path("status").asText(), p.path("duration_s").asDouble(),
                     p.path("tokens_in").asLong(), p.path("tokens_out").asLong(), oneLine(p.path("summary").asText("")));
             case "notify" -> "notice: " + p.path("text").asText();
+            case "task_started" -> "task " + p.path("task_id").asText() + " started: " + oneLine(p.path("command").asText());
+            case "task_done" -> String.format(Locale.ROOT, "task %s %s%s after %.1fs", p.path("task_id").asText(),
+                    p.path("status").asText(), p.hasNonNull("exit_code") ? " (exit " + p.path("exit_code").asInt() + ")" : "",
+                    p.path("duration_s").asDouble());
             case "log" -> p.path("level").asText() + ": " + p.path("msg").asText();
             case "run_ended" -> "run ended " + p.path("status").asText() + " (" + p.path("reason").asText() + ")"
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");

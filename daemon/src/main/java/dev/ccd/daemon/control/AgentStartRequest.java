@@ -8,6 +8,7 @@ import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Price;
 import dev.ccd.protocol.ProviderOptions;
 import dev.ccd.protocol.RunConfig;
+import dev.ccd.protocol.TaskOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,9 @@ final class AgentStartRequest {
                 script == null ? null : script.toString(), workdir.toString(), "", interval == null ? 0 : interval,
                 p.bool("ask", false), p.optionalDouble("permission_timeout_s", 1, 7 * 86_400), budget, options,
                 p.optionalInt("context_window", 1000, 10_000_000), p.optionalDouble("compact_threshold", 0.1, 0.95),
-                p.optionalInt("stagnation_limit", 0, 1000), prices(p));
+                p.optionalInt("stagnation_limit", 0, 1000), prices(p),
+                new TaskOptions(p.optionalDouble("task_timeout_s", 1, 7 * 86_400), p.optionalDouble("task_wait_max_s", 0, 86_400),
+                        p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)));
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
@@ -165,5 +168,6 @@ final class AgentStartRequest {
     static final Set<String> CONFIGURABLE = Set.of("provider", "model", "base_url", "interval_s", "ask",
             "max_iterations", "max_tokens", "max_cost_usd", "restart", "max_restarts", "permission_timeout_s",
             "max_output_tokens", "connect_timeout_s", "request_timeout_s", "max_retries", "retry_base_s",
-            "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices");
+            "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices",
+            "task_timeout_s", "task_wait_max_s", "task_output_cap_bytes");
 }

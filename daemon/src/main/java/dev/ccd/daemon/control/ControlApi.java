@@ -59,6 +59,13 @@ public final class ControlApi {
                                 .orElse(5.0)))));
                 case "agent.list" -> JSON.valueToTree(store.listRuns(p.bool("all", false)));
                 case "agent.status" -> agentStatus(p.requiredString("name"));
+                case "agent.tasks" -> {
+                    RunRow run = runOf(p.requiredString("name"));
+                    ObjectNode tasks = JSON.createObjectNode();
+                    tasks.set("run", JSON.valueToTree(run));
+                    tasks.set("tasks", JSON.valueToTree(store.tasks(run.id())));
+                    yield tasks;
+                }
                 case "agent.logs" -> agentLogs(p.requiredString("name"), (int) p.longValue("n", 50, 1, 100_000));
                 case "events.list" -> JSON.valueToTree(store.events(p.longValue("since", 0, 0, Long.MAX_VALUE), null,
                         (int) p.longValue("n", 100, 1, 100_000), !p.bool("from_start", false)));
@@ -66,7 +73,7 @@ public final class ControlApi {
                 case "template.show" -> templateShow(p.requiredString("name"));
                 default -> throw new RpcException(RpcException.METHOD_NOT_FOUND, "no such method '" + method
                         + "'; methods: daemon.status, daemon.shutdown, agent.start, agent.stop, agent.list,"
-                        + " agent.status, agent.logs, events.list, events.subscribe, template.list, template.show");
+                        + " agent.status, agent.logs, agent.tasks, events.list, events.subscribe, template.list, template.show");
             };
         } catch (SupervisorException e) {
             int code = switch (e.kind()) {

@@ -191,11 +191,7 @@ public final class Store implements AutoCloseable {
             st.setString(5, runId);
             boolean ended = st.executeUpdate() == 1;
             if (ended) {
-                PreparedStatement it = tx.prepare("UPDATE agent_iterations SET status = 'interrupted', ended_at = ?"
-                        + " WHERE run_id = ? AND status = 'running'");
-                it.setString(1, ts);
-                it.setString(2, runId);
-                it.executeUpdate();
+                closeOpenRows(tx, runId, ts);
             }
             return ended;
         });
@@ -212,18 +208,76 @@ public final class Store implements AutoCloseable {
             }
             PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = 'interrupted', ended_at = ?,"
                     + " error = coalesce(error, 'the daemon stopped while the run was live') WHERE id = ?");
-            PreparedStatement it = tx.prepare("UPDATE agent_iterations SET status = 'interrupted', ended_at = ?"
-                    + " WHERE run_id = ? AND status = 'running'");
             for (String id : ids) {
                 st.setString(1, ts);
                 st.setString(2, id);
                 st.executeUpdate();
-                it.setString(1, ts);
-                it.setString(2, id);
-                it.executeUpdate();
+                closeOpenRows(tx, id, ts);
             }
             return ids;
         });
+    }
+
+    /** A run that ended leaves no iteration or task marked as still going. */
+    private static void closeOpenRows(SqlWriter.Tx tx, String runId, String ts) throws SQLException {
+        PreparedStatement it = tx.prepare("UPDATE agent_iterations SET status = 'interrupted', ended_at = ?"
+                + " WHERE run_id = ? AND status = 'running'");
+        it.setString(1, ts);
+        it.setString(2, runId);
+        it.executeUpdate();
+        PreparedStatement tasks = tx.prepare("UPDATE background_tasks SET status = 'stopped', ended_at = ?"
+                + " WHERE run_id = ? AND status = 'running'");
+        tasks.setString(1, ts);
+        tasks.setString(2, runId);
+        tasks.executeUpdate();
+    }
+
+    public CompletableFuture<Void> taskStarted(String runId, String taskId, String command, String outputPath, String ts) {
+        return writer.submit(tx -> {
+            PreparedStatement st = tx.prepare("INSERT OR REPLACE INTO background_tasks(run_id, task_id, command, status,"
+                    + " started_at, output_path) VALUES (?,?,?,'running',?,?)");
+            st.setString(1, runId);
+            st.setString(2, taskId);
+            st.setString(3, command);
+            st.setString(4, ts);
+            st.setString(5, outputPath);
+            st.executeUpdate();
+            return null;
+        });
+    }
+
+    public CompletableFuture<Void> taskDone(String runId, Message.TaskDone done, String outputPath, String ts) {
+        return writer.submit(tx -> {
+            PreparedStatement st = tx.prepare("INSERT INTO background_tasks(run_id, task_id, command, status, exit_code,"
+                    + " started_at, ended_at, output_path) VALUES (?,?,'',?,?,?,?,?) ON CONFLICT(run_id, task_id) DO UPDATE"
+                    + " SET status = excluded.status, exit_code = excluded.exit_code, ended_at = excluded.ended_at");
+            st.setString(1, runId);
+            st.setString(2, done.taskId());
+            st.setString(3, done.status());
+            setInt(st, 4, done.exitCode());
+            st.setString(5, ts);
+            st.setString(6, ts);
+            st.setString(7, outputPath);
+            st.executeUpdate();
+            return null;
+        });
+    }
+
+    public List<TaskRow> tasks(String runId) throws SQLException {
+        synchronized (reader) {
+            try (PreparedStatement st = reader.prepareStatement("SELECT run_id, task_id, command, status, exit_code,"
+                    + " started_at, ended_at, output_path FROM background_tasks WHERE run_id = ? ORDER BY rowid")) {
+                st.setString(1, runId);
+                List<TaskRow> rows = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new TaskRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                nullableInt(rs, 5), rs.getString(6), rs.getString(7), rs.getString(8)));
+                    }
+                }
+                return rows;
+            }
+        }
     }
 
     /** Appends to {@code daemon_events}; listeners hear of it after the commit. */

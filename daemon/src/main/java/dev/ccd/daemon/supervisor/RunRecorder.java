@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
 final class RunRecorder {
     private static final Logger log = LoggerFactory.getLogger(RunRecorder.class);
 
+    /** Task ids become file names: nothing that could leave the tasks directory. */
+    private static final java.util.regex.Pattern TASK_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
     private final Store store;
 
     RunRecorder(Store store) {
@@ -49,6 +52,16 @@ final class RunRecorder {
         } else if (message instanceof Message.IterationDone done) {
             store.iterationDone(runId, done, Timestamps.now());
             store.event("iteration", runId, json(done));
+        } else if (message instanceof Message.TaskStarted task && !TASK_ID.matcher(task.taskId()).matches()) {
+            protocolError(runner, "invalid_fields", "task_started: field 'task_id' is not a task id: " + task.taskId());
+        } else if (message instanceof Message.TaskDone task && !TASK_ID.matcher(task.taskId()).matches()) {
+            protocolError(runner, "invalid_fields", "task_done: field 'task_id' is not a task id: " + task.taskId());
+        } else if (message instanceof Message.TaskStarted task) {
+            store.taskStarted(runId, task.taskId(), task.command(), taskLog(runner, task.taskId()), Timestamps.now());
+            store.event("task_started", runId, json(message));
+        } else if (message instanceof Message.TaskDone task) {
+            store.taskDone(runId, task, taskLog(runner, task.taskId()), Timestamps.now());
+            store.event("task_done", runId, json(message));
         } else if (message instanceof Message.Exit exit) {
             runner.exitMessage = exit;
             // The runner is leaving: a stdin it may still be reading would delay its JVM's exit.
@@ -64,6 +77,11 @@ final class RunRecorder {
             // notify, log, and the messages later features record in their own tables
             store.event(opOf(message), runId, json(message));
         }
+    }
+
+    /** Where the runner writes a task's output: {@code runs/<run_id>/tasks/<task_id>.log}. */
+    private static String taskLog(RunnerProcess runner, String taskId) {
+        return runner.stderrLog.resolveSibling("tasks").resolve(taskId + ".log").toString();
     }
 
     private void protocolError(RunnerProcess runner, String kind, String detail) {

@@ -1,5 +1,8 @@
 package dev.ccd.protocol;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.stream.Stream;
  * (double-forked into its own session and reparented to init) is out of reach of this class.
  */
 public final class ProcessTree {
+    private static final long POLL_STEP_MS = 20;
 
     private ProcessTree() {
     }
@@ -75,18 +79,43 @@ public final class ProcessTree {
         return awaitGone(tree, Duration.ofSeconds(1));
     }
 
-    /** Waits until every process of {@code tree} has exited, or the timeout has passed. */
+    /**
+     * Waits until every process of {@code tree} is gone, or the timeout has passed. A zombie
+     * counts as gone: it runs nothing, and in a container whose init reaps orphans slowly a
+     * killed grandchild may stay a zombie for a second (while {@link ProcessHandle#isAlive} says
+     * true and {@code onExit} does not complete).
+     */
     public static boolean awaitGone(List<ProcessHandle> tree, Duration timeout) throws InterruptedException {
-        CompletableFuture<?>[] exits = tree.stream()
-                .map(ProcessHandle::onExit)
-                .toArray(CompletableFuture[]::new);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<ProcessHandle> running = tree.stream().filter(ProcessTree::running).toList();
+            long left = deadline - System.nanoTime();
+            if (running.isEmpty() || left <= 0) {
+                return running.isEmpty();
+            }
+            // Our own children complete onExit at once; the others are looked at again shortly.
+            CompletableFuture<?> any = CompletableFuture.anyOf(
+                    running.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new));
+            try {
+                any.get(Math.min(TimeUnit.NANOSECONDS.toMillis(left), POLL_STEP_MS) + 1, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // look again
+            }
+        }
+    }
+
+    /** Alive and not a zombie (Linux {@code /proc}; elsewhere, alive until reaped). */
+    public static boolean running(ProcessHandle process) {
+        return process.isAlive() && !zombie(process.pid());
+    }
+
+    private static boolean zombie(long pid) {
         try {
-            CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return tree.stream().noneMatch(ProcessHandle::isAlive);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return tree.stream().noneMatch(ProcessHandle::isAlive);
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int nameEnd = stat.lastIndexOf(')');
+            return nameEnd > 0 && stat.length() > nameEnd + 2 && stat.charAt(nameEnd + 2) == 'Z';
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 }

@@ -8,6 +8,12 @@ import dev.ccd.protocol.RunConfig;
 import dev.ccd.runner.agent.AgentLoop;
 import dev.ccd.runner.provider.LlmProvider;
 import dev.ccd.runner.provider.Transcript;
+import dev.ccd.protocol.TaskOptions;
+import dev.ccd.runner.tasks.TaskListener;
+import dev.ccd.runner.tasks.TaskManager;
+import dev.ccd.runner.tasks.TaskSettings;
+import dev.ccd.runner.tasks.TaskSnapshot;
+import dev.ccd.runner.tools.TaskTools;
 import dev.ccd.runner.tools.ToolContext;
 import dev.ccd.runner.tools.Tools;
 import java.io.FileDescriptor;
@@ -16,6 +22,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +42,12 @@ import org.slf4j.LoggerFactory;
 public final class RunnerMain {
 
     static final long INIT_TIMEOUT_MS = 5_000;
+    /** Tasks get this long between SIGTERM and SIGKILL when the run ends: the runner has ~1 s to exit. */
+    static final Duration TASK_STOP_GRACE = Duration.ofMillis(300);
+
+    /** What a run is made of once its init checked out. */
+    private record Run(AgentLoop loop, TaskManager tasks) {
+    }
 
     private RunnerMain() {
     }
@@ -72,23 +85,29 @@ public final class RunnerMain {
                     + Message.PROTOCOL_VERSION + ", daemon sent " + start.protocol()));
             return 3;
         }
-        AgentLoop loop;
+        Run run;
         try {
-            loop = prepare(start, link);
+            run = prepare(start, link);
         } catch (IOException | IllegalArgumentException e) {
             log().error("{} - bad configuration: {}", start.runId(), e.getMessage());
             link.send(new Message.Exit("bad_config", 0, e.getMessage()));
             return 1;
         }
         link.send(new Message.Ready(Message.PROTOCOL_VERSION, ProcessHandle.current().pid()));
-        stdin.attach(loop);
-        Message.Exit exit = loop.run();
+        stdin.attach(run.loop());
+        Message.Exit exit;
+        try {
+            exit = run.loop().run();
+        } finally {
+            // No process of the run may outlive it: tasks go before the exit message does.
+            run.tasks().stopAll(TASK_STOP_GRACE);
+        }
         log().info("{} - exit {} after {} iterations", start.runId(), exit.reason(), exit.iterations());
         link.send(exit);
         return "failed".equals(exit.reason()) ? 1 : 0;
     }
 
-    private static AgentLoop prepare(Message.Init init, RunnerLink link) throws IOException {
+    private static Run prepare(Message.Init init, RunnerLink link) throws IOException {
         RunConfig config = init.config();
         Path workdir = Path.of(config.workdir());
         if (!Files.isDirectory(workdir)) {
@@ -99,7 +118,38 @@ public final class RunnerMain {
                 : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
         LlmProvider provider = Providers.create(config, System.getenv(), transcript);
         ToolContext context = ToolContext.defaults(workdir.toRealPath());
-        return new AgentLoop(init, provider, new Tools(Tools.builtIn()), context, link);
+        Path tasksDir = config.runDir().isBlank()
+                ? Files.createTempDirectory("ccd-tasks-")
+                : Path.of(config.runDir(), "tasks");
+        TaskManager tasks = new TaskManager(workdir.toRealPath(), tasksDir, taskSettings(config.taskOptions()),
+                new TaskListener() {
+                    @Override
+                    public void started(TaskSnapshot task) {
+                        link.send(new Message.TaskStarted(task.id(), task.command()));
+                    }
+
+                    @Override
+                    public void finished(TaskSnapshot task) {
+                        link.send(new Message.TaskDone(task.id(), task.status(), task.exitCode(),
+                                task.duration().toMillis() / 1000.0));
+                    }
+                });
+        // A SIGTERM from the daemon's stop ladder must not orphan the tasks either.
+        Runtime.getRuntime().addShutdownHook(new Thread(tasks::close, "stop-tasks"));
+        return new Run(new AgentLoop(init, provider, Tools.withBuiltIns(TaskTools.all(tasks)), context, link, tasks),
+                tasks);
+    }
+
+    private static TaskSettings taskSettings(TaskOptions options) {
+        TaskSettings settings = TaskSettings.defaults();
+        if (options == null) {
+            return settings;
+        }
+        Duration timeout = options.defaultTimeoutS() == null ? settings.defaultTimeout()
+                : Duration.ofMillis(Math.round(options.defaultTimeoutS() * 1000));
+        return new TaskSettings(timeout, timeout.compareTo(settings.maxTimeout()) > 0 ? timeout : settings.maxTimeout(),
+                options.outputCapBytes() == null ? settings.outputCapBytes() : options.outputCapBytes(),
+                settings.tailLines(), settings.maxRunning());
     }
 
     private static Logger log() {
@@ -165,6 +215,10 @@ public final class RunnerMain {
                         + message.getClass().getSimpleName() + ", expected init"));
             } else if (message instanceof Message.Stop s) {
                 stop(s.reason() == null ? "stop" : s.reason());
+            } else if (message instanceof Message.PermissionResponse response && loop != null) {
+                loop.onPermissionResponse(response);
+            } else if (message instanceof Message.Resume resume && loop != null) {
+                loop.onResume(resume);
             } else {
                 log().info("ignoring {}", message.getClass().getSimpleName());
             }

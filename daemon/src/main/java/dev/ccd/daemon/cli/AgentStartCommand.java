@@ -42,11 +42,17 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--max-iterations", paramLabel = "N")
     Long maxIterations;
 
-    @CommandLine.Option(names = "--max-tokens", paramLabel = "N")
-    Long maxTokens;
+    @CommandLine.Option(names = "--max-tokens", paramLabel = "N",
+            description = "token budget (in + out), or 'unlimited'; default 2000000 or config.json")
+    String maxTokens;
 
-    @CommandLine.Option(names = "--max-cost", paramLabel = "USD")
-    Double maxCost;
+    @CommandLine.Option(names = "--max-cost", paramLabel = "USD",
+            description = "cost budget in US dollars, or 'unlimited'; default 5 or config.json")
+    String maxCost;
+
+    @CommandLine.Option(names = "--permission-timeout", paramLabel = "SECONDS",
+            description = "with --ask: an unanswered request is denied after this long (default 1800)")
+    Double permissionTimeout;
 
     @CommandLine.Option(names = "--restart", paramLabel = "POLICY", description = "never or on-crash (default never)")
     String restart;
@@ -79,11 +85,10 @@ final class AgentStartCommand extends BaseCommand {
         if (maxIterations != null) {
             p.put("max_iterations", maxIterations);
         }
-        if (maxTokens != null) {
-            p.put("max_tokens", maxTokens);
-        }
-        if (maxCost != null) {
-            p.put("max_cost_usd", maxCost);
+        BudgetOptions.put(p, "max_tokens", "--max-tokens", maxTokens, true);
+        BudgetOptions.put(p, "max_cost_usd", "--max-cost", maxCost, false);
+        if (permissionTimeout != null) {
+            p.put("permission_timeout_s", permissionTimeout);
         }
         putIfSet(p, "restart", restart);
         if (maxRestarts != null) {

@@ -30,6 +30,13 @@ final class AgentStatusCommand extends BaseCommand {
         out().printf(Locale.ROOT, "  iterations %d, tokens %d in + %d out, cost %s%n", r.path("last_iteration").asInt(),
                 r.path("tokens_in").asLong(), r.path("tokens_out").asLong(), Format.cost(r.path("cost_usd").asDouble()));
         out().println("  workdir " + r.path("workdir").asText());
+        if (s.has("budget")) {
+            JsonNode b = s.path("budget");
+            out().printf("  budget: max tokens %s, max cost %s, max iterations %s%n",
+                    b.hasNonNull("max_tokens") ? b.path("max_tokens").asText() : "unlimited",
+                    b.hasNonNull("max_cost_usd") ? Format.cost(b.path("max_cost_usd").asDouble()) : "unlimited",
+                    b.hasNonNull("max_iterations") ? b.path("max_iterations").asText() : "unlimited");
+        }
         if (r.hasNonNull("restart_of")) {
             out().printf("  restart %d of run %s%n", r.path("restart_count").asInt(), r.path("restart_of").asText());
         }

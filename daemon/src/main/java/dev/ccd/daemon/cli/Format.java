@@ -60,12 +60,33 @@ final class Format {
                     p.path("status").asText(), p.hasNonNull("exit_code") ? " (exit " + p.path("exit_code").asInt() + ")" : "",
                     p.path("duration_s").asDouble());
             case "log" -> p.path("level").asText() + ": " + p.path("msg").asText();
+            case "permission_request" -> "permission request " + p.path("request_id").asText() + ": "
+                    + p.path("tool").asText() + " " + oneLine(p.path("input").asText());
+            case "permission_approved", "permission_denied", "permission_expired" -> e.path("kind").asText()
+                    .replace('_', ' ') + " " + p.path("request_id").asText()
+                    + (p.hasNonNull("reason") ? ": " + p.path("reason").asText() : "");
+            case "paused_budget" -> "paused: budget " + p.path("reason").asText() + " reached (used "
+                    + (p.path("used").path("tokens_in").asLong() + p.path("used").path("tokens_out").asLong()) + " tokens, "
+                    + cost(p.path("used").path("cost_usd").asDouble()) + ")";
             case "run_ended" -> "run ended " + p.path("status").asText() + " (" + p.path("reason").asText() + ")"
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
             default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
         };
         String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";
         return time + run + " " + what;
+    }
+
+    /** A tool call's input for a person: the command of bash, the path of file tools, else JSON. */
+    static String toolInput(String tool, JsonNode input) {
+        String text = switch (tool) {
+            case "bash", "background_run" -> input.path("command").asText(input.toString());
+            case "write_file" -> input.path("path").asText() + " (" + input.path("content").asText().length() + " chars)";
+            case "edit_file" -> input.path("path").asText() + ": replace " + input.path("old_text").asText().length()
+                    + " chars";
+            case "background_stop" -> "stop " + input.path("task_id").asText() + (input.path("force").asBoolean() ? " (force)" : "");
+            default -> input.toString();
+        };
+        return oneLine(text);
     }
 
     private static String oneLine(String text) {

@@ -6,7 +6,7 @@ import picocli.CommandLine;
 /** {@code ccd}: the command line. */
 @CommandLine.Command(name = "ccd", mixinStandardHelpOptions = true, version = "ccd 0.1.0",
         description = "Run autonomous LLM agents unattended.",
-        subcommands = {StartCommand.class, StopCommand.class, StatusCommand.class, AgentCommand.class,
+        subcommands = {StartCommand.class, StopCommand.class, StatusCommand.class, AgentCommand.class, PermissionCommand.class,
             TemplatesCommand.class, EventsCommand.class})
 public final class Main implements Runnable {
 

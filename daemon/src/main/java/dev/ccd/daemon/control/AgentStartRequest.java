@@ -70,8 +70,10 @@ final class AgentStartRequest {
             throw p.invalid("workdir", "is '" + workdir + "', which is not a directory");
         }
         Integer maxIterations = p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
-        Budget budget = new Budget(p.optionalLong("max_tokens", 1, Long.MAX_VALUE),
-                p.optionalDouble("max_cost_usd", 0, 1e9), maxIterations);
+        Budgets.Limit<Long> tokens = Budgets.tokens(p);
+        Budgets.Limit<Double> cost = Budgets.cost(p);
+        Budget budget = new Budget(tokens == null ? Budgets.DEFAULT_MAX_TOKENS : tokens.value(),
+                cost == null ? Budgets.DEFAULT_MAX_COST_USD : cost.value(), maxIterations);
         ProviderOptions options = new ProviderOptions(
                 p.optionalInt("max_output_tokens", 1, 1_000_000),
                 p.optionalDouble("connect_timeout_s", 0.001, 600),

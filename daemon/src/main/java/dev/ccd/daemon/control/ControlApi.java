@@ -59,6 +59,22 @@ public final class ControlApi {
                                 .orElse(5.0)))));
                 case "agent.list" -> JSON.valueToTree(store.listRuns(p.bool("all", false)));
                 case "agent.status" -> agentStatus(p.requiredString("name"));
+                case "agent.resume" -> {
+                    String name = p.requiredString("name");
+                    ObjectNode r = JSON.createObjectNode();
+                    Budgets.Limit<Long> tokens = Budgets.tokens(p);
+                    Budgets.Limit<Double> cost = Budgets.cost(p);
+                    if (tokens == null && cost == null) {
+                        throw RpcException.invalidParam("max_tokens", "or 'max_cost_usd' is required: the new budget");
+                    }
+                    r.set("budget", JSON.valueToTree(supervisor.resume(name,
+                            tokens == null ? Optional.empty() : Optional.of(Optional.ofNullable(tokens.value())),
+                            cost == null ? Optional.empty() : Optional.of(Optional.ofNullable(cost.value())))));
+                    yield r;
+                }
+                case "permission.list" -> JSON.valueToTree(store.permissions(null));
+                case "permission.answer" -> JSON.valueToTree(supervisor.answerPermission(p.requiredString("id"),
+                        p.requiredBool("granted"), p.optionalString("reason")));
                 case "agent.tasks" -> {
                     RunRow run = runOf(p.requiredString("name"));
                     ObjectNode tasks = JSON.createObjectNode();
@@ -73,12 +89,13 @@ public final class ControlApi {
                 case "template.show" -> templateShow(p.requiredString("name"));
                 default -> throw new RpcException(RpcException.METHOD_NOT_FOUND, "no such method '" + method
                         + "'; methods: daemon.status, daemon.shutdown, agent.start, agent.stop, agent.list,"
-                        + " agent.status, agent.logs, agent.tasks, events.list, events.subscribe, template.list, template.show");
+                        + " agent.status, agent.logs, agent.tasks, agent.resume, permission.list, permission.answer, events.list, events.subscribe, template.list, template.show");
             };
         } catch (SupervisorException e) {
             int code = switch (e.kind()) {
                 case NOT_FOUND -> RpcException.NOT_FOUND;
                 case CONFLICT -> RpcException.CONFLICT;
+                case INVALID -> RpcException.INVALID_PARAMS;
                 case FAILED -> RpcException.FAILED;
             };
             throw new RpcException(code, e.getMessage());
@@ -121,6 +138,7 @@ public final class ControlApi {
         ObjectNode s = JSON.createObjectNode();
         s.set("run", JSON.valueToTree(run));
         s.set("iterations", JSON.valueToTree(store.iterations(run.id(), 5)));
+        supervisor.liveBudget(name).ifPresent(b -> s.set("budget", JSON.valueToTree(b)));
         supervisor.pendingRestart(name).ifPresent(pending -> s.putObject("pending_restart")
                 .put("previous_run_id", pending.previousRunId())
                 .put("due_at", pending.dueAt().toString()));

@@ -80,6 +80,13 @@ final class Params {
         return value;
     }
 
+    boolean requiredBool(String field) throws RpcException {
+        if (get(field) == null) {
+            throw invalid(field, "is required (true or false)");
+        }
+        return bool(field, false);
+    }
+
     boolean bool(String field, boolean fallback) throws RpcException {
         JsonNode v = get(field);
         if (v == null) {

@@ -106,10 +106,14 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Moves a live run to another live status; a run that already ended keeps its status. */
+    /**
+     * Moves a live run to another live status. A run that already ended keeps its status, and so
+     * does a stopping run: a late message must not make it look live again.
+     */
     public CompletableFuture<Void> setLiveStatus(String runId, RunStatus status) {
         return writer.submit(tx -> {
-            PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = ? WHERE id = ? AND status IN " + LIVE);
+            PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = ? WHERE id = ? AND status IN " + LIVE
+                    + " AND status != 'stopping'");
             st.setString(1, status.dbName());
             st.setString(2, runId);
             st.executeUpdate();
@@ -230,6 +234,66 @@ public final class Store implements AutoCloseable {
         tasks.setString(1, ts);
         tasks.setString(2, runId);
         tasks.executeUpdate();
+        PreparedStatement asks = tx.prepare("UPDATE permission_requests SET status = 'expired', answered_at = ?,"
+                + " reason = 'the run ended' WHERE run_id = ? AND status = 'pending'");
+        asks.setString(1, ts);
+        asks.setString(2, runId);
+        asks.executeUpdate();
+    }
+
+    public CompletableFuture<Void> permissionRequested(String runId, Message.PermissionRequest request, String ts) {
+        return writer.submit(tx -> {
+            PreparedStatement st = tx.prepare("INSERT INTO permission_requests(id, run_id, tool, input_json, rationale,"
+                    + " status, created_at) VALUES (?,?,?,?,?,'pending',?)");
+            st.setString(1, request.requestId());
+            st.setString(2, runId);
+            st.setString(3, request.tool());
+            st.setString(4, request.input().toString());
+            st.setString(5, request.rationale());
+            st.setString(6, ts);
+            st.executeUpdate();
+            return null;
+        });
+    }
+
+    /**
+     * Answers a pending request ({@code approved}, {@code denied} or {@code expired}).
+     *
+     * @return false when the request was not pending (unknown, or answered before)
+     */
+    public CompletableFuture<Boolean> permissionAnswered(String id, String status, String reason, String ts) {
+        return writer.submit(tx -> {
+            PreparedStatement st = tx.prepare("UPDATE permission_requests SET status = ?, reason = ?, answered_at = ?"
+                    + " WHERE id = ? AND status = 'pending'");
+            st.setString(1, status);
+            st.setString(2, reason);
+            st.setString(3, ts);
+            st.setString(4, id);
+            return st.executeUpdate() == 1;
+        });
+    }
+
+    /** One request, or the pending ones (newest last) when {@code id} is null; with the run's name. */
+    public List<PermissionRow> permissions(String id) throws SQLException {
+        String sql = "SELECT p.id, p.run_id, r.name, p.tool, p.input_json, p.rationale, p.status, p.created_at,"
+                + " p.answered_at, p.reason FROM permission_requests p LEFT JOIN agent_runs r ON r.id = p.run_id"
+                + (id == null ? " WHERE p.status = 'pending' ORDER BY p.created_at" : " WHERE p.id = ?");
+        synchronized (reader) {
+            try (PreparedStatement st = reader.prepareStatement(sql)) {
+                if (id != null) {
+                    st.setString(1, id);
+                }
+                List<PermissionRow> rows = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new PermissionRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                parse(rs.getString(5)), rs.getString(6), rs.getString(7), rs.getString(8),
+                                rs.getString(9), rs.getString(10)));
+                    }
+                }
+                return rows;
+            }
+        }
     }
 
     public CompletableFuture<Void> taskStarted(String runId, String taskId, String command, String outputPath, String ts) {

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.supervisor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.Timestamps;
 import dev.ccd.protocol.Message;
@@ -22,9 +23,11 @@ final class RunRecorder {
     private static final java.util.regex.Pattern TASK_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private final Store store;
+    private final Approvals approvals;
 
-    RunRecorder(Store store) {
+    RunRecorder(Store store, Approvals approvals) {
         this.store = store;
+        this.approvals = approvals;
     }
 
     void onOutcome(RunnerProcess runner, ReadResult result) {
@@ -62,6 +65,16 @@ final class RunRecorder {
         } else if (message instanceof Message.TaskDone task) {
             store.taskDone(runId, task, taskLog(runner, task.taskId()), Timestamps.now());
             store.event("task_done", runId, json(message));
+        } else if (message instanceof Message.PermissionRequest request) {
+            approvals.onRequest(runner, request);
+        } else if (message instanceof Message.PausedBudget paused) {
+            runner.paused = paused;
+            store.setLiveStatus(runId, RunStatus.PAUSED_BUDGET);
+            store.event("paused_budget", runId, json(message));
+        } else if (message instanceof Message.Resumed) {
+            runner.paused = null;
+            store.setLiveStatus(runId, RunStatus.RUNNING);
+            store.event("resumed", runId, null);
         } else if (message instanceof Message.Exit exit) {
             runner.exitMessage = exit;
             // The runner is leaving: a stdin it may still be reading would delay its JVM's exit.

@@ -50,6 +50,10 @@ final class RunnerProcess {
     volatile Message.Exit exitMessage;
     /** Set by the thread that asks the run to stop; read by the reader and the recorder. */
     volatile String stopReason;
+    /** The run's limits: from its config, then each resume's; written by control threads. */
+    volatile dev.ccd.protocol.Budget budget;
+    /** The budget pause in force, or null; written by the reader thread, read by control threads. */
+    volatile Message.PausedBudget paused;
     /** Why the supervisor killed the runner (a failed handshake); read by the recorder. */
     volatile String killedBecause;
     /** Set by the ladder's timer thread; read by the recorder. */
@@ -63,6 +67,7 @@ final class RunnerProcess {
         this.process = process;
         this.stdin = new MessageWriter(process.getOutputStream());
         this.stdout = new MessageReader(process.getInputStream());
+        this.budget = spec.config().budget() == null ? dev.ccd.protocol.Budget.UNLIMITED : spec.config().budget();
     }
 
     long pid() {

@@ -2,10 +2,12 @@ package dev.ccd.daemon.supervisor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.store.PermissionRow;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.RunConfig;
@@ -51,6 +53,7 @@ public final class Supervisor {
     private final Store store;
     private final RunnerLauncher launcher;
     private final RunRecorder recorder;
+    private final Approvals approvals;
     /** Live runs by name; a null-process placeholder holds a name while its run starts. */
     private final Map<String, Slot> live = new ConcurrentHashMap<>();
     /** Pending restarts by name, cancelled by a stop. */
@@ -68,7 +71,8 @@ public final class Supervisor {
         this.home = home;
         this.store = store;
         this.launcher = launcher;
-        this.recorder = new RunRecorder(store);
+        this.approvals = new Approvals(store, this::liveRunner);
+        this.recorder = new RunRecorder(store, approvals);
         this.restarts = new Restarts(this, store);
     }
 
@@ -223,6 +227,68 @@ public final class Supervisor {
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             log.warn("not every runner ended in time: {}", e.toString());
         }
+    }
+
+    /** Answers a pending permission request; see {@link Approvals#answer}. */
+    public PermissionRow answerPermission(String id, boolean granted, String reason) throws SupervisorException {
+        return approvals.answer(id, granted, reason);
+    }
+
+    /**
+     * Lifts the budget pause of a live run with new limits: an empty outer optional keeps a limit
+     * as it is, an empty inner one makes it unlimited. Refused
+     * when the run is not paused, or when the limit it hit would still be at or under what the run
+     * has used.
+     *
+     * @return the budget now in force
+     */
+    public Budget resume(String name, Optional<Optional<Long>> maxTokens, Optional<Optional<Double>> maxCostUsd)
+            throws SupervisorException {
+        Slot slot = live.get(name);
+        RunnerProcess runner = slot == null ? null : slot.runner;
+        if (runner == null) {
+            throw new SupervisorException(SupervisorException.Kind.NOT_FOUND, "no live agent named '" + name + "'");
+        }
+        Message.PausedBudget paused = runner.paused;
+        if (paused == null) {
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + name
+                    + "' is not paused for its budget");
+        }
+        Budget old = runner.budget;
+        Budget next = new Budget(maxTokens.isPresent() ? maxTokens.get().orElse(null) : old.maxTokens(),
+                maxCostUsd.isPresent() ? maxCostUsd.get().orElse(null) : old.maxCostUsd(), old.maxIterations());
+        long usedTokens = paused.used().tokens();
+        double usedCost = paused.used().costUsd();
+        if (next.maxTokens() != null && next.maxTokens() <= usedTokens) {
+            throw new SupervisorException(SupervisorException.Kind.INVALID, "--max-tokens " + next.maxTokens()
+                    + " is not above the " + usedTokens + " tokens the run has used; give more, e.g. --max-tokens "
+                    + Math.max(usedTokens * 2, usedTokens + 10_000));
+        }
+        if (next.maxCostUsd() != null && next.maxCostUsd() <= usedCost) {
+            throw new SupervisorException(SupervisorException.Kind.INVALID, String.format(java.util.Locale.ROOT,
+                    "--max-cost %.4f is not above the $%.4f the run has used; give more", next.maxCostUsd(), usedCost));
+        }
+        runner.budget = next;
+        runner.send(new Message.Resume(next));
+        store.event("resume_requested", runner.runId, MessageCodec.mapper().valueToTree(next));
+        return next;
+    }
+
+    /** The live runner of a run id, or null. */
+    private RunnerProcess liveRunner(String runId) {
+        for (Slot slot : live.values()) {
+            RunnerProcess runner = slot.runner;
+            if (runner != null && runner.runId.equals(runId)) {
+                return runner;
+            }
+        }
+        return null;
+    }
+
+    /** The budget in force of a live run, and whether it is paused. */
+    public Optional<Budget> liveBudget(String name) {
+        Slot slot = live.get(name);
+        return slot == null || slot.runner == null ? Optional.empty() : Optional.of(slot.runner.budget);
     }
 
     public Optional<PendingRestart> pendingRestart(String name) {

@@ -4,7 +4,13 @@ package dev.ccd.daemon.supervisor;
 public final class SupervisorException extends Exception {
 
     /** What kind of failure, so that the control layer can pick its error code. */
-    public enum Kind { NOT_FOUND, CONFLICT, FAILED }
+    public enum Kind {
+        NOT_FOUND,
+        CONFLICT,
+        FAILED,
+        /** A value the request gave is not acceptable; the message names it. */
+        INVALID
+    }
 
     private final Kind kind;
 

@@ -100,7 +100,7 @@ class ControlServerTest {
         assertThat(missingField.path("error").path("code").asInt()).isEqualTo(-32602);
         assertThat(missingField.path("error").path("data").path("field").asText()).isEqualTo("name");
         assertThat(wrongType.path("error").path("data").path("field").asText()).isEqualTo("max_tokens");
-        assertThat(wrongType.path("error").path("message").asText()).contains("\"many\"");
+        assertThat(wrongType.path("error").path("message").asText()).contains("'many'");
         assertThat(home.workspaces().resolve("a")).doesNotExist();
         assertThat(ok.path("result").path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
         assertThat(ok.path("id").asInt()).isEqualTo(7);

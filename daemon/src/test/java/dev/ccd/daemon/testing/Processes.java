@@ -13,8 +13,12 @@ public final class Processes {
     private Processes() {
     }
 
+    /**
+     * Running: alive and not a zombie. A process whose parent died is reaped by init, which in a
+     * container may take a second; it exited long before.
+     */
     public static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false);
     }
 
     public static Optional<Long> pidIn(Path file) {

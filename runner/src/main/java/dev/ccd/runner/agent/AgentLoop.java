@@ -1,8 +1,8 @@
 package dev.ccd.runner.agent;
 
-import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.RunConfig;
+import dev.ccd.protocol.TaskOptions;
 import dev.ccd.runner.RunnerLink;
 import dev.ccd.runner.provider.ChatMessage;
 import dev.ccd.runner.provider.LlmProvider;
@@ -10,6 +10,8 @@ import dev.ccd.runner.provider.ModelRequest;
 import dev.ccd.runner.provider.ModelTurn;
 import dev.ccd.runner.provider.ProviderException;
 import dev.ccd.runner.provider.ToolSpec;
+import dev.ccd.runner.tasks.TaskManager;
+import dev.ccd.runner.tasks.TaskSnapshot;
 import dev.ccd.runner.tools.Tool;
 import dev.ccd.runner.tools.ToolContext;
 import dev.ccd.runner.tools.ToolResult;
@@ -40,6 +42,8 @@ public final class AgentLoop {
     private static final int MAX_SUMMARY_CHARS = 4_000;
     private static final int MAX_OUTPUT_TOKENS = 4_096;
     private static final int MAX_PAUSED_TURNS = 8;
+    static final Duration DEFAULT_TASK_WAIT = Duration.ofMinutes(30);
+    static final Duration DEFAULT_PERMISSION_TIMEOUT = Duration.ofMinutes(30);
 
     private final Message.Init init;
     private final Meter model;
@@ -51,14 +55,30 @@ public final class AgentLoop {
     private final List<ChatMessage> conversation = new ArrayList<>();
     private final ContextManager context;
     private final StopRules rules;
+    private final TaskManager tasks;
+    private final Duration taskWaitMax;
+    private final BudgetGate budget;
+    /** Null unless the run asks before mutating tool calls. */
+    private final PermissionGate permissions;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Written once by requestStop (any thread), read by the loop thread. */
     private volatile String stopReason;
     /** Set by run() before the first iteration, read by requestStop. */
     private volatile Thread loopThread;
 
-    public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link) {
+    public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link,
+            TaskManager tasks) {
         RunConfig config = init.config();
+        this.tasks = tasks;
+        TaskOptions taskOptions = config.taskOptions();
+        this.taskWaitMax = taskOptions != null && taskOptions.maxWaitS() != null
+                ? Duration.ofMillis(Math.round(taskOptions.maxWaitS() * 1000))
+                : DEFAULT_TASK_WAIT;
+        this.budget = new BudgetGate(init.runId(), config.budget(), link);
+        this.permissions = config.ask()
+                ? new PermissionGate(init.runId(), config.permissionTimeoutS() == null ? DEFAULT_PERMISSION_TIMEOUT
+                        : Duration.ofMillis(Math.round(config.permissionTimeoutS() * 1000)), link)
+                : null;
         this.init = init;
         this.model = new Meter(provider, new PriceTable(config.prices()), this::notice);
         this.tools = tools;
@@ -93,17 +113,30 @@ public final class AgentLoop {
         }
     }
 
+    /** The operator's answer to a permission request (from the stdin reader). */
+    public void onPermissionResponse(Message.PermissionResponse response) {
+        if (permissions == null) {
+            log.warn("{} - permission response {} ignored: this run does not ask", init.runId(), response.requestId());
+            return;
+        }
+        permissions.answer(response);
+    }
+
+    /** A new budget after a pause (from the stdin reader). */
+    public void onResume(Message.Resume resume) {
+        budget.resume(resume.budget());
+    }
+
     /** Runs iterations until the run ends; returns the {@code exit} message to send. */
     public Message.Exit run() {
         loopThread = Thread.currentThread();
-        Budget budget = init.config().budget() == null ? Budget.UNLIMITED : init.config().budget();
         Duration interval = Duration.ofMillis(Math.round(init.config().intervalS() * 1000));
         int completed = 0;
         while (true) {
             if (stopReason != null) {
                 return exit("stopped", completed, null);
             }
-            if (budget.maxIterations() != null && completed >= budget.maxIterations()) {
+            if (iterationLimitReached(completed)) {
                 return exit("max_iterations", completed, null);
             }
             if (model.exhausted()) {
@@ -122,16 +155,39 @@ public final class AgentLoop {
                         ? exit("script_exhausted", completed, null)
                         : exit("failed", completed, outcome.summary);
             }
-            if (budget.maxIterations() != null && completed >= budget.maxIterations()) {
+            if (iterationLimitReached(completed)) {
                 return exit("max_iterations", completed, null);
             }
             Optional<StopRules.Verdict> verdict = rules.afterIteration(outcome.status, outcome.summary);
             if (verdict.isPresent()) {
                 return exit(verdict.get().reason(), completed, verdict.get().error());
             }
-            if (!interval.isZero() && awaitStop(interval)) {
+            if (!awaitRunningTasks() || (!interval.isZero() && awaitStop(interval))) {
                 return exit("stopped", completed, null);
             }
+        }
+    }
+
+    private boolean iterationLimitReached(int completed) {
+        Integer max = budget.budget().maxIterations();
+        return max != null && completed >= max;
+    }
+
+    /**
+     * A turn that ended while its tasks run waits for one of them (or a stop, or the maximum
+     * wait) instead of starting an iteration that would only poll. False when a stop came.
+     */
+    private boolean awaitRunningTasks() {
+        if (tasks.running() == 0 || tasks.hasFinishedPending()) {
+            return true;
+        }
+        log.info("{} - {} background tasks running: waiting up to {} s for one to finish", init.runId(),
+                tasks.running(), taskWaitMax.toSeconds());
+        try {
+            tasks.awaitFinished(taskWaitMax);
+            return stopReason == null;
+        } catch (InterruptedException e) {
+            return false;
         }
     }
 
@@ -161,6 +217,8 @@ public final class AgentLoop {
         try {
             int paused = 0;
             while (true) {
+                budget.beforeCall(model, iteration - 1);
+                deliverTaskNotices();
                 context.fit(system, conversation, toolSpecs);
                 ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS));
                 conversation.add(assistantMessage(turn));
@@ -179,7 +237,7 @@ public final class AgentLoop {
                 }
                 List<ChatMessage.Block> results = new ArrayList<>();
                 for (ModelTurn.ToolCall call : turn.toolCalls()) {
-                    ToolResult result = tools.call(call.name(), call.input(), toolContext);
+                    ToolResult result = callTool(call, turn.text());
                     results.add(new ChatMessage.ToolResultBlock(call.id(), result.content(), result.isError()));
                 }
                 conversation.add(new ChatMessage(ChatMessage.Role.USER, results));
@@ -194,6 +252,36 @@ public final class AgentLoop {
             outcome.fatal = e.fatal();
         }
         return outcome;
+    }
+
+    /** Runs a tool call, first asking the operator when the run asks and the tool can change things. */
+    private ToolResult callTool(ModelTurn.ToolCall call, String rationale) throws InterruptedException {
+        boolean mutating = tools.find(call.name()).map(Tool::mutating).orElse(false);
+        if (permissions != null && mutating) {
+            PermissionGate.Decision decision = permissions.ask(call.name(), call.input(), rationale);
+            if (!decision.granted()) {
+                return ToolResult.error("The operator did not allow this " + call.name() + " call"
+                        + (decision.reason() == null || decision.reason().isBlank() ? "." : ": " + decision.reason())
+                        + " It did not run. Choose another way, or continue without it.");
+            }
+        }
+        return tools.call(call.name(), call.input(), toolContext);
+    }
+
+    /**
+     * Background tasks that finished since the last model call are told to the model now, once:
+     * appended to the message about to be sent (the conversation ends with a user message here).
+     */
+    private void deliverTaskNotices() {
+        List<TaskSnapshot> finished = tasks.drainFinished();
+        if (finished.isEmpty()) {
+            return;
+        }
+        int last = conversation.size() - 1;
+        ChatMessage message = conversation.get(last);
+        List<ChatMessage.Block> blocks = new ArrayList<>(message.content());
+        blocks.add(new ChatMessage.Text(TaskManager.describeNotices(finished)));
+        conversation.set(last, new ChatMessage(message.role(), blocks));
     }
 
     private void notice(String text) {

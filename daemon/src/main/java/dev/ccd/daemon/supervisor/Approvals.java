@@ -1,0 +1,120 @@
+package dev.ccd.daemon.supervisor;
+
+import dev.ccd.daemon.store.PermissionRow;
+import dev.ccd.daemon.store.RunStatus;
+import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageCodec;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Permission requests of {@code --ask} runs: recorded {@code pending} with the run
+ * {@code waiting_permission}; answered by the operator or expired after the run's timeout; the
+ * answer goes to the runner and the run back to {@code running}. The database decides who
+ * answers first: an answer only counts if the row was still pending, so an approval and an
+ * expiry racing each other cannot both reach the runner.
+ *
+ * <p>Threading: requests arrive on runner reader threads, answers on control threads, expiries
+ * on a timer thread; all state is in the store.
+ */
+final class Approvals {
+    private static final Logger log = LoggerFactory.getLogger(Approvals.class);
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Store store;
+    /** Finds the live runner of a run id, if any. */
+    private final Function<String, RunnerProcess> liveRunner;
+
+    Approvals(Store store, Function<String, RunnerProcess> liveRunner) {
+        this.store = store;
+        this.liveRunner = liveRunner;
+    }
+
+    void onRequest(RunnerProcess runner, Message.PermissionRequest request) {
+        store.permissionRequested(runner.runId, request, Timestamps.now());
+        store.setLiveStatus(runner.runId, RunStatus.WAITING_PERMISSION);
+        store.event("permission_request", runner.runId, MessageCodec.mapper().createObjectNode()
+                .put("request_id", request.requestId()).put("tool", request.tool())
+                .put("input", abbreviate(request.input().toString())));
+        Duration timeout = timeout(runner);
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+                settle(request.requestId(), "expired", "no answer within " + timeout.toSeconds() + " s", false));
+    }
+
+    /**
+     * The operator's answer.
+     *
+     * @throws SupervisorException NOT_FOUND for an unknown id, CONFLICT for one already answered
+     */
+    PermissionRow answer(String id, boolean granted, String reason) throws SupervisorException {
+        PermissionRow row = find(id);
+        if (!row.status().equals("pending")) {
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "permission request " + id + " is already "
+                    + row.status() + (row.answeredAt() == null ? "" : " (at " + row.answeredAt() + ")"));
+        }
+        if (!settle(id, granted ? "approved" : "denied", reason, granted)) {
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "permission request " + id
+                    + " was answered meanwhile: it is " + find(id).status());
+        }
+        return find(id);
+    }
+
+    /** Records the answer if the request is still pending, then tells the runner. */
+    private boolean settle(String id, String status, String reason, boolean granted) {
+        boolean settled;
+        try {
+            settled = store.permissionAnswered(id, status, reason, Timestamps.now()).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            log.error("recording the answer to {} failed: {}", id, e.getCause().toString());
+            return false;
+        }
+        if (!settled) {
+            return false;
+        }
+        try {
+            List<PermissionRow> rows = store.permissions(id);
+            String runId = rows.isEmpty() ? null : rows.get(0).runId();
+            store.event("permission_" + status, runId, MessageCodec.mapper().createObjectNode()
+                    .put("request_id", id).put("reason", reason));
+            RunnerProcess runner = runId == null ? null : liveRunner.apply(runId);
+            if (runner != null) {
+                runner.send(new Message.PermissionResponse(id, granted, reason));
+                store.setLiveStatus(runId, RunStatus.RUNNING);
+            }
+            log.info("{} - permission request {} {}", runId, id, status);
+        } catch (SQLException e) {
+            log.error("permission request {}: {}", id, e.getMessage());
+        }
+        return true;
+    }
+
+    private PermissionRow find(String id) throws SupervisorException {
+        try {
+            return store.permissions(id).stream().findFirst().orElseThrow(() -> new SupervisorException(
+                    SupervisorException.Kind.NOT_FOUND, "no permission request '" + id + "' (see 'ccd permission list')"));
+        } catch (SQLException e) {
+            throw new SupervisorException(SupervisorException.Kind.FAILED, e.getMessage());
+        }
+    }
+
+    private static Duration timeout(RunnerProcess runner) {
+        Double seconds = runner.spec.config().permissionTimeoutS();
+        return seconds == null ? DEFAULT_TIMEOUT : Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+    }
+}

@@ -3,6 +3,7 @@ package dev.ccd.daemon.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.supervisor.RunSpec;
+import dev.ccd.daemon.templates.FrontMatter;
 import dev.ccd.daemon.templates.TemplateCatalog;
 import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Price;
@@ -53,6 +54,9 @@ final class AgentStartRequest {
         String templateName = p.requiredString("template");
         TemplateCatalog.Template template = templates.find(templateName).orElseThrow(() ->
                 RpcException.invalidParam("template", "is '" + templateName + "', which does not exist; " + available(templates)));
+        FrontMatter header = template.frontMatter();
+        p.withDefaults(TemplateArgs.defaults(header, template.name()), "template " + template.name());
+        TemplateArgs.checkRequired(header, template.name(), p.optionalString("args"));
         String provider = p.oneOf("provider", "scripted", PROVIDERS);
         Path script = null;
         String scriptParam = p.optionalString("script");
@@ -93,7 +97,7 @@ final class AgentStartRequest {
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
-        RunSpec spec = new RunSpec(name, template.name(), template.text(), p.optionalString("args"), workdir, config,
+        RunSpec spec = new RunSpec(name, template.name(), header.body(), p.optionalString("args"), workdir, config,
                 restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets(p, provider));
         // Only a request that passed every check may leave something behind.
         Files.createDirectories(workdir);

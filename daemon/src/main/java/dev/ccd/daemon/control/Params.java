@@ -11,8 +11,8 @@ import java.util.Set;
  */
 final class Params {
     private final ObjectNode node;
-    private ObjectNode defaults = JsonNodeFactory.instance.objectNode();
-    private String defaultsSource = "";
+    /** Where values the request leaves out come from, first match wins: (values, source name). */
+    private final java.util.List<java.util.Map.Entry<ObjectNode, String>> layers = new java.util.ArrayList<>();
 
     Params(JsonNode params) throws RpcException {
         if (params == null || params.isNull() || params.isMissingNode()) {
@@ -25,29 +25,41 @@ final class Params {
         }
     }
 
-    /** Values the request leaves out are taken from {@code values} (e.g. config.json), errors naming it. */
+    /**
+     * Values the request leaves out are taken from {@code values} (config.json, a template's front
+     * matter), after the layers added before; errors about such a value name its source.
+     */
     Params withDefaults(ObjectNode values, String source) {
-        this.defaults = values;
-        this.defaultsSource = source;
+        layers.add(java.util.Map.entry(values, source));
         return this;
     }
 
-    /** The request's value, else the default's; null when neither has one. */
+    /** The request's value, else the first default's; null when none has one. */
     JsonNode get(String field) {
         JsonNode v = node.get(field);
         if (v != null && !v.isNull()) {
             return v;
         }
-        v = defaults.get(field);
-        return v == null || v.isNull() ? null : v;
+        for (var layer : layers) {
+            v = layer.getKey().get(field);
+            if (v != null && !v.isNull()) {
+                return v;
+            }
+        }
+        return null;
     }
 
     RpcException invalid(String field, String problem) {
         JsonNode v = node.get(field);
-        boolean fromDefaults = (v == null || v.isNull()) && defaults.hasNonNull(field);
-        return fromDefaults
-                ? new RpcException(RpcException.INVALID_PARAMS, defaultsSource + ": '" + field + "' " + problem, field)
-                : RpcException.invalidParam(field, problem);
+        if (v == null || v.isNull()) {
+            for (var layer : layers) {
+                if (layer.getKey().hasNonNull(field)) {
+                    return new RpcException(RpcException.INVALID_PARAMS, layer.getValue() + ": '" + field + "' " + problem,
+                            field);
+                }
+            }
+        }
+        return RpcException.invalidParam(field, problem);
     }
 
     String requiredString(String field) throws RpcException {

@@ -36,9 +36,17 @@ public final class TemplateCatalog {
 
     /** A template: name, where it comes from ({@code built-in}, {@code user} or a path), its text. */
     public record Template(String name, String source, String text) {
-        /** The first Markdown heading, for listings. */
+        public FrontMatter frontMatter() {
+            return FrontMatter.parse(text);
+        }
+
+        /** The header's description, else the first Markdown heading, for listings. */
         public String description() {
-            return text.lines()
+            String described = frontMatter().values().get("description");
+            if (described != null && !described.isBlank()) {
+                return described;
+            }
+            return frontMatter().body().lines()
                     .map(String::strip)
                     .filter(l -> l.startsWith("#"))
                     .findFirst()

@@ -178,7 +178,12 @@ class DaemonEndToEndTest {
         Cli.Result badRestart = ccd.run("agent", "start", "x", "--template", "hello", "--script", script.toString(),
                 "--restart", "always", "--workdir", work);
 
-        assertThat(List.of(badName, noTemplate, badProvider, noScript, badWorkdir, badRestart))
+        Cli.Result missingArgs = ccd.run("agent", "start", "x", "--template", "autoresearch", "--script", script.toString(),
+                "--args", "command='./train.sh' metric=val_loss", "--workdir", work);
+        Cli.Result badBudget = ccd.run("agent", "start", "x", "--template", "hello", "--script", script.toString(),
+                "--max-cost", "lots", "--workdir", work);
+
+        assertThat(List.of(badName, noTemplate, badProvider, noScript, badWorkdir, badRestart, missingArgs, badBudget))
                 .allSatisfy(r -> assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.USAGE));
         assertThat(badName.err()).contains("'name' is 'Bad Name'").contains("a-z, 0-9");
         assertThat(noTemplate.err()).contains("'template' is 'nope'").contains("available: ").contains("hello");
@@ -186,6 +191,8 @@ class DaemonEndToEndTest {
         assertThat(noScript.err()).contains("'script'").contains("missing.jsonl").contains("not a readable file");
         assertThat(badWorkdir.err()).contains("'workdir'").contains("not a directory");
         assertThat(badRestart.err()).contains("'restart' is 'always'").contains("never, on-crash");
+        assertThat(missingArgs.err()).contains("'args' lacks direction, budget, file").contains("template autoresearch");
+        assertThat(badBudget.err()).contains("--max-cost is 'lots'").contains("'unlimited'");
         assertThat(Db.count(home.resolve("ccd.db"), "SELECT count(*) FROM agent_runs")).isZero();
     }
 
@@ -203,6 +210,19 @@ class DaemonEndToEndTest {
         assertThat(again.exitCode()).isEqualTo(ExitCodes.FAILED);
         assertThat(again.err()).contains("'same' is already running");
         assertThat(Db.count(home.resolve("ccd.db"), "SELECT count(*) FROM agent_runs")).isEqualTo(1);
+    }
+
+    @Test
+    void templatesAreListedWithTheirDescriptionAndShownWithTheirFrontMatter() {
+        startDaemon();
+
+        Cli.Result list = ccd.run("templates", "list");
+        Cli.Result show = ccd.run("templates", "show", "autoresearch");
+
+        assertThat(list.out()).contains("autoresearch").contains("built-in").contains("Autonomous experiment loop")
+                .contains("research_assistant").contains("auto_coder").contains("auto_bug_fixer");
+        assertThat(show.out()).startsWith("---\n").contains("required_args: command, metric, direction, budget, file")
+                .contains("results.tsv");
     }
 
     @Test

@@ -1,0 +1,79 @@
+package dev.ccd.daemon.control;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.templates.FrontMatter;
+import dev.ccd.protocol.MessageCodec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a template's front matter asks of a start: run defaults ({@code interval},
+ * {@code max_iterations}, {@code max_tokens}, {@code max_cost_usd}) and required arguments, given
+ * in {@code --args} as {@code key=value} pairs (values with spaces quoted: {@code command='make
+ * test'}).
+ */
+final class TemplateArgs {
+    private static final Pattern PAIR = Pattern.compile("([A-Za-z_][\\w.-]*)=(?:'([^']*)'|\"([^\"]*)\"|(\\S*))");
+    /** Front matter key to agent.start param. */
+    private static final Map<String, String> DEFAULTS = Map.of("interval", "interval_s",
+            "max_iterations", "max_iterations", "max_tokens", "max_tokens", "max_cost_usd", "max_cost_usd");
+
+    private TemplateArgs() {
+    }
+
+    /** The {@code key=value} pairs of an args text; other words are ignored. */
+    static Map<String, String> parse(String args) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        if (args == null) {
+            return pairs;
+        }
+        Matcher m = PAIR.matcher(args);
+        while (m.find()) {
+            String value = m.group(2) != null ? m.group(2) : m.group(3) != null ? m.group(3) : m.group(4);
+            pairs.put(m.group(1), value);
+        }
+        return pairs;
+    }
+
+    static void checkRequired(FrontMatter header, String template, String args) throws RpcException {
+        List<String> required = header.requiredArgs();
+        if (required.isEmpty()) {
+            return;
+        }
+        Map<String, String> given = parse(args);
+        List<String> missing = required.stream().filter(k -> given.get(k) == null || given.get(k).isEmpty()).toList();
+        if (!missing.isEmpty()) {
+            throw RpcException.invalidParam("args", "lacks " + String.join(", ", missing) + ": template " + template
+                    + " needs " + String.join(", ", required) + " as key=value pairs, e.g. --args \""
+                    + String.join(" ", required.stream().map(k -> k + "=...").toList()) + "\" (see 'ccd templates show "
+                    + template + "')");
+        }
+    }
+
+    /** The run defaults of the front matter as agent.start params. */
+    static ObjectNode defaults(FrontMatter header, String template) throws RpcException {
+        ObjectNode node = MessageCodec.mapper().createObjectNode();
+        for (Map.Entry<String, String> e : DEFAULTS.entrySet()) {
+            String value = header.values().get(e.getKey());
+            if (value == null || value.isBlank()) {
+                continue;
+            }
+            try {
+                if (value.equals("unlimited")) {
+                    node.put(e.getValue(), value);
+                } else if (value.matches("\\d+")) {
+                    node.put(e.getValue(), Long.parseLong(value));
+                } else {
+                    node.put(e.getValue(), Double.parseDouble(value));
+                }
+            } catch (NumberFormatException ex) {
+                throw new RpcException(RpcException.INVALID_PARAMS, "template " + template + ": front matter '"
+                        + e.getKey() + "' is '" + value + "'; expected a number", "template");
+            }
+        }
+        return node;
+    }
+}

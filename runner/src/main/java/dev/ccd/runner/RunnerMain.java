@@ -85,6 +85,10 @@ public final class RunnerMain {
                     + Message.PROTOCOL_VERSION + ", daemon sent " + start.protocol()));
             return 3;
         }
+        // Ready as soon as the protocol is agreed: the daemon has checked the config it sent, and
+        // what can still fail here (a provider's key, an unreadable script) ends the run
+        // bad_config with the reason, just after the handshake instead of before it.
+        link.send(new Message.Ready(Message.PROTOCOL_VERSION, ProcessHandle.current().pid()));
         Run run;
         try {
             run = prepare(start, link);
@@ -93,7 +97,6 @@ public final class RunnerMain {
             link.send(new Message.Exit("bad_config", 0, e.getMessage()));
             return 1;
         }
-        link.send(new Message.Ready(Message.PROTOCOL_VERSION, ProcessHandle.current().pid()));
         stdin.attach(run.loop());
         Message.Exit exit;
         try {

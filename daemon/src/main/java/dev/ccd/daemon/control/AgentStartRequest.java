@@ -76,8 +76,10 @@ final class AgentStartRequest {
         Integer maxIterations = p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
         Budgets.Limit<Long> tokens = Budgets.tokens(p);
         Budgets.Limit<Double> cost = Budgets.cost(p);
-        Budget budget = new Budget(tokens == null ? Budgets.DEFAULT_MAX_TOKENS : tokens.value(),
-                cost == null ? Budgets.DEFAULT_MAX_COST_USD : cost.value(), maxIterations);
+        // Boxed on purpose: an unlimited limit is a null value, which a primitive default would unbox.
+        Long maxTokens = tokens == null ? Long.valueOf(Budgets.DEFAULT_MAX_TOKENS) : tokens.value();
+        Double maxCost = cost == null ? Double.valueOf(Budgets.DEFAULT_MAX_COST_USD) : cost.value();
+        Budget budget = new Budget(maxTokens, maxCost, maxIterations);
         ProviderOptions options = new ProviderOptions(
                 p.optionalInt("max_output_tokens", 1, 1_000_000),
                 p.optionalDouble("connect_timeout_s", 0.001, 600),

@@ -202,7 +202,9 @@ class DaemonEndToEndTest {
         Path script = looping(1000, "true");
         String work = workdir("same").toString();
         assertThat(ccd.run("agent", "start", "same", "--template", "hello", "--script", script.toString(),
-                "--workdir", work, "--interval", "1").exitCode()).isZero();
+                "--workdir", work, "--interval", "1", "--max-tokens", "unlimited", "--max-cost", "unlimited").exitCode())
+                .isZero();
+        assertThat(ccd.run("agent", "status", "same").out()).contains("budget: max tokens unlimited, max cost unlimited");
 
         Cli.Result again = ccd.run("agent", "start", "same", "--template", "hello", "--script", script.toString(),
                 "--workdir", work);

@@ -83,6 +83,7 @@ public final class Daemon {
                 log.warn("marked {} runs interrupted: {}", interrupted.size(), interrupted);
             }
             RunnerLauncher launcher = RunnerLauncher.fromEnvironment();
+            launcher.prepareArchive();
             TemplateCatalog templates = new TemplateCatalog(launcher.runnerJar(), home.templates());
             Supervisor supervisor = new Supervisor(home, store, launcher);
             Daemon[] self = new Daemon[1];

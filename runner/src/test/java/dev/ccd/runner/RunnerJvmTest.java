@@ -158,6 +158,8 @@ class RunnerJvmTest {
 
         runner.send(init(Message.PROTOCOL_VERSION, tmp.resolve("nope.jsonl"), Budget.UNLIMITED, 0));
 
+        // ready once the protocol is agreed, then the configuration is found wanting
+        assertThat(next()).isInstanceOf(Message.Ready.class);
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
             assertThat(e.reason()).isEqualTo("bad_config");
             assertThat(e.error()).contains("nope.jsonl");

@@ -96,11 +96,16 @@ final class AgentStartRequest {
                 p.optionalInt("stagnation_limit", 0, 1000), prices(p),
                 new TaskOptions(p.optionalDouble("task_timeout_s", 1, 7 * 86_400), p.optionalDouble("task_wait_max_s", 0, 86_400),
                         p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)));
+        Map<String, String> secrets = secrets(p, provider);
+        if (provider.equals("anthropic") && blank(secrets.get("ANTHROPIC_API_KEY")) && blank(System.getenv("ANTHROPIC_API_KEY"))) {
+            throw RpcException.invalidParam("provider", "is anthropic, which needs ANTHROPIC_API_KEY: set it in the"
+                    + " environment of 'ccd agent start' (or of the daemon)");
+        }
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
         RunSpec spec = new RunSpec(name, template.name(), header.body(), p.optionalString("args"), workdir, config,
-                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets(p, provider));
+                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets);
         // Only a request that passed every check may leave something behind.
         Files.createDirectories(workdir);
         return spec;
@@ -153,6 +158,10 @@ final class AgentStartRequest {
             }
         }
         return secrets;
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
     }
 
     static String available(TemplateCatalog templates) {

@@ -25,12 +25,20 @@ public final class RunnerLauncher {
     private final String classpath;
     private final List<String> jvmFlags;
     private final String mainClass;
+    /** Null when class-data archives are off (or for the test launchers of fake runners). */
+    private final RunnerArchive archive;
 
     RunnerLauncher(Path javaExecutable, String classpath, List<String> jvmFlags, String mainClass) {
+        this(javaExecutable, classpath, jvmFlags, mainClass, null);
+    }
+
+    private RunnerLauncher(Path javaExecutable, String classpath, List<String> jvmFlags, String mainClass,
+            RunnerArchive archive) {
         this.javaExecutable = javaExecutable;
         this.classpath = classpath;
         this.jvmFlags = List.copyOf(jvmFlags);
         this.mainClass = mainClass;
+        this.archive = archive;
     }
 
     /** The launcher for this installation; fails with a clear message when the runner is not built. */
@@ -52,7 +60,30 @@ public final class RunnerLauncher {
             jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> entries.add(p.toString()));
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new RunnerLauncher(java, String.join(":", entries), defaultFlags(), MAIN_CLASS);
+        String classpath = String.join(":", entries);
+        RunnerArchive archive = RunnerArchive.in(archiveDir(runnerDir), java.toString(), classpath, defaultFlags());
+        return new RunnerLauncher(java, classpath, defaultFlags(), MAIN_CLASS, archive);
+    }
+
+    /** Next to the runner's jars when that is writable (shared by every ccd home), else per user. */
+    private static Path archiveDir(Path runnerDir) {
+        Path beside = runnerDir.resolve("cds");
+        if (Files.isWritable(runnerDir)) {
+            return beside;
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "ccd");
+    }
+
+    /** Starts making the class-data archive if there is none yet; runners use it once it exists. */
+    public void prepareArchive() {
+        if (archive != null) {
+            archive.ensureInBackground(command(List.of()));
+        }
+    }
+
+    /** The archive's file, when archives are on. */
+    public java.util.Optional<Path> archiveFile() {
+        return java.util.Optional.ofNullable(archive).map(RunnerArchive::file);
     }
 
     static List<String> defaultFlags() {
@@ -63,6 +94,7 @@ public final class RunnerLauncher {
                 "-Xss512k",
                 "-XX:MaxMetaspaceSize=64m",
                 "-XX:TieredStopAtLevel=1",
+                "-XX:-UsePerfData",
                 "-Xshare:auto",
                 "-Xlog:disable",
                 "-Xlog:all=warning:stderr");
@@ -73,16 +105,24 @@ public final class RunnerLauncher {
         return Path.of(classpath.split(":")[0]);
     }
 
+    /** java, its flags (and extra ones), the classpath and the main class. */
+    private List<String> command(List<String> extraFlags) {
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable.toString());
+        command.addAll(jvmFlags);
+        command.addAll(extraFlags);
+        command.add("-cp");
+        command.add(classpath);
+        command.add(mainClass);
+        return command;
+    }
+
     ProcessBuilder processBuilder(Path workdir, Path stderrLog) {
         List<String> command = new ArrayList<>();
         if (ProcessGroup.available()) {
             command.add(ProcessGroup.setsid());
         }
-        command.add(javaExecutable.toString());
-        command.addAll(jvmFlags);
-        command.add("-cp");
-        command.add(classpath);
-        command.add(mainClass);
+        command.addAll(command(archive == null ? List.of() : archive.flags()));
         return new ProcessBuilder(command)
                 .directory(workdir.toFile())
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));

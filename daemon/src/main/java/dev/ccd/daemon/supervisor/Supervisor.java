@@ -59,6 +59,12 @@ public final class Supervisor {
     /** Pending restarts by name, cancelled by a stop. */
     private final Map<String, Restarts.Pending> pendingRestarts = new ConcurrentHashMap<>();
     private final Restarts restarts;
+    /**
+     * Runners in their handshake at once. A JVM's start-up is CPU work: a hundred started
+     * together on two cores would each miss the 5 s handshake; queued, each gets its share.
+     */
+    private final java.util.concurrent.Semaphore starting =
+            new java.util.concurrent.Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
     /** Set once by shutdown(): no new run may start after it. */
     private volatile boolean shuttingDown;
 
@@ -116,8 +122,16 @@ public final class Supervisor {
             store.event("run_starting", runId, payload);
             ProcessBuilder builder = launcher.processBuilder(spec.workdir(), home.run(runId).resolve("stderr.log"));
             builder.environment().putAll(spec.secrets());
-            Process process = builder.start();
+            starting.acquire();
+            Process process;
+            try {
+                process = builder.start();
+            } catch (IOException e) {
+                starting.release();
+                throw e;
+            }
             runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process);
+            runner.ready.whenComplete((ready, failure) -> starting.release());
         } catch (IOException | InterruptedException | ExecutionException e) {
             live.remove(spec.name(), slot);
             store.endRun(runId, RunStatus.FAILED, null, "could not start the runner: " + e.getMessage(), Timestamps.now());
@@ -144,6 +158,7 @@ public final class Supervisor {
         } catch (TimeoutException e) {
             log.warn("{} - no ready within {} s: killing it", runner.runId, HANDSHAKE_TIMEOUT.toSeconds());
             runner.killedBecause = "no ready within " + HANDSHAKE_TIMEOUT.toSeconds() + " s of start: killed";
+            runner.ready.completeExceptionally(e);
             runner.killLeftovers();
             throw failure(runner, "the runner did not answer init within " + HANDSHAKE_TIMEOUT.toSeconds() + " s");
         } catch (ExecutionException e) {
@@ -316,6 +331,7 @@ public final class Supervisor {
 
     /** Records the end of a run once its process has exited and its output is read. */
     private void finish(RunnerProcess runner, Slot slot) {
+        runner.ready.completeExceptionally(new IllegalStateException("the runner exited before it was ready"));
         RunEnd end = RunEnd.of(runner);
         store.endRun(runner.runId, end.status(), end.exitCode(), end.error(), Timestamps.now());
         CompletableFuture<?> recorded = store.event("run_ended", runner.runId, end.payload());

@@ -15,12 +15,17 @@ final class Measure {
 
     /** Nanoseconds until {@code done} holds, checking every ~0.2 ms; -1 after {@code maxMs}. */
     static long until(long startNanos, BooleanSupplier done, long maxMs) {
+        return until(startNanos, done, maxMs, 0);
+    }
+
+    /** As above, checking every {@code stepMs} (0: every ~0.2 ms). */
+    static long until(long startNanos, BooleanSupplier done, long maxMs, long stepMs) {
         long deadline = startNanos + maxMs * 1_000_000;
         while (System.nanoTime() < deadline) {
             if (done.getAsBoolean()) {
                 return System.nanoTime() - startNanos;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            java.util.concurrent.locks.LockSupport.parkNanos(stepMs == 0 ? 200_000 : stepMs * 1_000_000);
         }
         return -1;
     }

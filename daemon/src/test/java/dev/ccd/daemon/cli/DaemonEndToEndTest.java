@@ -193,6 +193,12 @@ class DaemonEndToEndTest {
         assertThat(badRestart.err()).contains("'restart' is 'always'").contains("never, on-crash");
         assertThat(missingArgs.err()).contains("'args' lacks direction, budget, file").contains("template autoresearch");
         assertThat(badBudget.err()).contains("--max-cost is 'lots'").contains("'unlimited'");
+        if (System.getenv("ANTHROPIC_API_KEY") == null) {
+            Cli.Result noKey = ccd.run("agent", "start", "x", "--template", "hello", "--provider", "anthropic",
+                    "--workdir", work);
+            assertThat(noKey.exitCode()).as(noKey.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(noKey.err()).contains("needs ANTHROPIC_API_KEY");
+        }
         assertThat(Db.count(home.resolve("ccd.db"), "SELECT count(*) FROM agent_runs")).isZero();
     }
 

@@ -52,7 +52,7 @@ public final class AgentLoop {
     private final ToolContext toolContext;
     private final RunnerLink link;
     private final String system;
-    private final List<ChatMessage> conversation = new ArrayList<>();
+    private final Conversation conversation = new Conversation();
     private final ContextManager context;
     private final StopRules rules;
     private final TaskManager tasks;
@@ -220,7 +220,8 @@ public final class AgentLoop {
                 budget.beforeCall(model, iteration - 1);
                 deliverTaskNotices();
                 context.fit(system, conversation, toolSpecs);
-                ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS));
+                ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS,
+                        system.length() + conversation.chars()));
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {
                     outcome.summary = turn.text().strip();

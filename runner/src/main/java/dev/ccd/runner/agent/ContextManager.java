@@ -39,6 +39,9 @@ final class ContextManager {
     private final long targetTokens;
     private final Summarizer summarizer;
     private final Listener listener;
+    /** The tool list last sized, and its size: the same list comes on every call of a run. */
+    private List<ToolSpec> sizedTools;
+    private long sizedToolChars;
 
     ContextManager(int windowTokens, double threshold, Summarizer summarizer, Listener listener) {
         this.limitTokens = Math.round(windowTokens * threshold);
@@ -52,19 +55,41 @@ final class ContextManager {
     }
 
     static long estimateTokens(String system, List<ChatMessage> conversation, List<ToolSpec> tools) {
-        long chars = system.length();
-        for (ChatMessage m : conversation) {
-            chars += m.chars();
-        }
-        for (ToolSpec t : tools) {
-            chars += t.name().length() + t.description().length() + t.inputSchema().toString().length();
+        long chars = system.length() + toolChars(tools);
+        if (conversation instanceof Conversation counted) {
+            chars += counted.chars();
+        } else {
+            for (ChatMessage m : conversation) {
+                chars += m.chars();
+            }
         }
         return (chars + 3) / 4;
     }
 
+    /** Characters of the tool declarations. */
+    static long toolChars(List<ToolSpec> tools) {
+        long chars = 0;
+        for (ToolSpec t : tools) {
+            chars += t.name().length() + t.description().length() + t.inputSchema().toString().length();
+        }
+        return chars;
+    }
+
     /** Compacts {@code conversation} in place when the prompt is over the limit. */
     void fit(String system, List<ChatMessage> conversation, List<ToolSpec> tools) throws InterruptedException {
-        long before = estimateTokens(system, conversation, tools);
+        if (tools != sizedTools) {
+            sizedTools = tools;
+            sizedToolChars = toolChars(tools);
+        }
+        long chars = system.length() + sizedToolChars;
+        if (conversation instanceof Conversation counted) {
+            chars += counted.chars();
+        } else {
+            for (ChatMessage m : conversation) {
+                chars += m.chars();
+            }
+        }
+        long before = (chars + 3) / 4;
         if (before <= limitTokens) {
             return;
         }

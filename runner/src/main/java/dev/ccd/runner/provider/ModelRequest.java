@@ -1,16 +1,28 @@
 package dev.ccd.runner.provider;
 
+import java.util.Collections;
 import java.util.List;
 
-/** One call to the model: system prompt, the conversation so far, the tools it may call. */
-public record ModelRequest(String system, List<ChatMessage> messages, List<ToolSpec> tools, int maxOutputTokens) {
+/**
+ * One call to the model: system prompt, the conversation so far, the tools it may call.
+ *
+ * @param messages a read-only view of the caller's conversation (not copied: a long run's
+ *                 conversation is large, and it does not change while the call is made)
+ * @param chars    characters of everything the model reads: system, messages (tools excluded)
+ */
+public record ModelRequest(String system, List<ChatMessage> messages, List<ToolSpec> tools, int maxOutputTokens,
+        long chars) {
     public ModelRequest {
-        messages = List.copyOf(messages);
+        messages = Collections.unmodifiableList(messages);
         tools = List.copyOf(tools);
     }
 
-    /** Characters of everything the model reads in this request. */
-    public long chars() {
+    /** A request whose size is counted here (for callers without a running count). */
+    public ModelRequest(String system, List<ChatMessage> messages, List<ToolSpec> tools, int maxOutputTokens) {
+        this(system, messages, tools, maxOutputTokens, count(system, messages));
+    }
+
+    private static long count(String system, List<ChatMessage> messages) {
         long n = system.length();
         for (ChatMessage m : messages) {
             n += m.chars();

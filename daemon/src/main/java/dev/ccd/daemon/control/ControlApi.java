@@ -128,7 +128,8 @@ public final class ControlApi {
                 .put("pid", ProcessHandle.current().pid())
                 .put("home", home.root().toString())
                 .put("started_at", startedAt.toString())
-                .put("uptime_s", Duration.between(startedAt, Instant.now()).toMillis() / 1000.0);
+                .put("uptime_s", Duration.between(startedAt, Instant.now()).toMillis() / 1000.0)
+                .put("runner_archive", supervisor.runnerArchive());
         s.set("runs", JSON.valueToTree(store.countByStatus()));
         return s;
     }

@@ -52,7 +52,11 @@ public final class Store implements AutoCloseable {
     /** Opens (creating and migrating as needed) the database file. */
     public static Store open(Path file) throws SQLException {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        Connection write = DriverManager.getConnection(url);
+        // The driver would look for generated keys after every insert (a regex over the SQL and
+        // an extra query): a third of the writer's time. Event ids come from RETURNING instead.
+        java.util.Properties options = new java.util.Properties();
+        options.setProperty("jdbc.get_generated_keys", "false");
+        Connection write = DriverManager.getConnection(url, options);
         try (Statement st = write.createStatement()) {
             st.execute("PRAGMA journal_mode=WAL");
             st.execute("PRAGMA synchronous=NORMAL");
@@ -346,21 +350,25 @@ public final class Store implements AutoCloseable {
 
     /** Appends to {@code daemon_events}; listeners hear of it after the commit. */
     public CompletableFuture<EventRow> event(String kind, String runId, ObjectNode payload) {
+        return eventJson(kind, runId, payload == null ? null : payload.toString());
+    }
+
+    /** As {@link #event(String, String, ObjectNode)}, with the payload already as JSON text. */
+    public CompletableFuture<EventRow> eventJson(String kind, String runId, String json) {
         String ts = Timestamps.now();
-        String json = payload == null ? null : payload.toString();
         return writer.submit(tx -> {
-            PreparedStatement st = tx.prepare("INSERT INTO daemon_events(ts, kind, run_id, payload_json) VALUES (?,?,?,?)");
+            PreparedStatement st = tx.prepare("INSERT INTO daemon_events(ts, kind, run_id, payload_json) VALUES (?,?,?,?)"
+                    + " RETURNING id");
             st.setString(1, ts);
             st.setString(2, kind);
             st.setString(3, runId);
             st.setString(4, json);
-            st.executeUpdate();
             long id;
-            try (ResultSet rs = tx.prepare("SELECT last_insert_rowid()").executeQuery()) {
+            try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 id = rs.getLong(1);
             }
-            EventRow row = new EventRow(id, ts, kind, runId, payload);
+            EventRow row = new EventRow(id, ts, kind, runId, json);
             tx.afterCommit(() -> listeners.forEach(l -> l.accept(row)));
             return row;
         });
@@ -436,7 +444,7 @@ public final class Store implements AutoCloseable {
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
                         rows.add(new EventRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                                parse(rs.getString(5))));
+                                rs.getString(5)));
                     }
                 }
                 return rows;

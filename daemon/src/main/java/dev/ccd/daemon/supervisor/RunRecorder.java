@@ -54,7 +54,8 @@ final class RunRecorder {
             store.iterationStarted(runId, start.iteration(), Timestamps.now());
         } else if (message instanceof Message.IterationDone done) {
             store.iterationDone(runId, done, Timestamps.now());
-            store.event("iteration", runId, json(done));
+            // the message as the runner sent it (op included): the cheapest payload there is
+            store.eventJson("iteration", runId, MessageCodec.encodeToString(done));
         } else if (message instanceof Message.TaskStarted task && !TASK_ID.matcher(task.taskId()).matches()) {
             protocolError(runner, "invalid_fields", "task_started: field 'task_id' is not a task id: " + task.taskId());
         } else if (message instanceof Message.TaskDone task && !TASK_ID.matcher(task.taskId()).matches()) {

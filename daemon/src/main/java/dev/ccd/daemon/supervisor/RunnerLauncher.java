@@ -81,6 +81,14 @@ public final class RunnerLauncher {
         }
     }
 
+    /** {@code ready}, {@code missing} (being made, or not yet) or {@code off}: for status and benchmarks. */
+    public String archiveState() {
+        if (archive == null) {
+            return "off";
+        }
+        return Files.isRegularFile(archive.file()) ? "ready" : "missing";
+    }
+
     /** The archive's file, when archives are on. */
     public java.util.Optional<Path> archiveFile() {
         return java.util.Optional.ofNullable(archive).map(RunnerArchive::file);

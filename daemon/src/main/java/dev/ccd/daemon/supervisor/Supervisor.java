@@ -311,6 +311,11 @@ public final class Supervisor {
                 .map(p -> new PendingRestart(p.previousRunId(), java.time.Instant.ofEpochMilli(p.dueAtMillis())));
     }
 
+    /** The state of the runner class-data archive; see {@link RunnerLauncher#archiveState}. */
+    public String runnerArchive() {
+        return launcher.archiveState();
+    }
+
     /** The process of a live run, for diagnostics and tests. */
     public Optional<Long> livePid(String name) {
         Slot slot = live.get(name);

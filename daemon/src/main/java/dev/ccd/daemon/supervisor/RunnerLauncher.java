@@ -96,12 +96,18 @@ public final class RunnerLauncher {
 
     static List<String> defaultFlags() {
         return List.of(
+                // Map the class-data archives where they were made instead of relocating them
+                // (this JDK's default): relocated pages are written to, so no two runners share
+                // them; mapped in place, the archives' read-only pages are shared by all runners.
+                "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:ArchiveRelocationMode=0",
                 "-XX:+UseSerialGC",
                 "-Xms8m",
                 "-Xmx96m",
                 "-Xss512k",
                 "-XX:MaxMetaspaceSize=64m",
                 "-XX:TieredStopAtLevel=1",
+                "-XX:CICompilerCount=1",
                 "-XX:-UsePerfData",
                 "-Xshare:auto",
                 "-Xlog:disable",

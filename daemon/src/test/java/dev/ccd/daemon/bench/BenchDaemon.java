@@ -84,12 +84,27 @@ final class BenchDaemon implements AutoCloseable {
                 .put("max_tokens", "unlimited").put("max_cost_usd", "unlimited").put("stagnation_limit", 0);
     }
 
-    long count(String sql) {
-        return Db.count(home.resolve("ccd.db"), sql);
+    /** A count from ccd.db on one kept connection: a poll must not cost a connection each time. */
+    synchronized long count(String sql) {
+        try {
+            if (db == null) {
+                db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + home.resolve("ccd.db"));
+            }
+            try (var st = db.createStatement(); var rs = st.executeQuery(sql)) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (java.sql.SQLException e) {
+            return Db.count(home.resolve("ccd.db"), sql);
+        }
     }
+
+    private java.sql.Connection db;
 
     @Override
     public void close() throws Exception {
+        if (db != null) {
+            db.close();
+        }
         try {
             call("daemon.shutdown", null);
             process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);

@@ -67,9 +67,9 @@ public final class ControlApi {
                     if (tokens == null && cost == null) {
                         throw RpcException.invalidParam("max_tokens", "or 'max_cost_usd' is required: the new budget");
                     }
-                    r.set("budget", JSON.valueToTree(supervisor.resume(name,
-                            tokens == null ? Optional.empty() : Optional.of(Optional.ofNullable(tokens.value())),
-                            cost == null ? Optional.empty() : Optional.of(Optional.ofNullable(cost.value())))));
+                    r.set("budget", JSON.valueToTree(supervisor.resume(name, new Supervisor.BudgetChange(
+                            tokens != null, tokens == null ? null : tokens.value(),
+                            cost != null, cost == null ? null : cost.value()))));
                     yield r;
                 }
                 case "permission.list" -> JSON.valueToTree(store.permissions(null));

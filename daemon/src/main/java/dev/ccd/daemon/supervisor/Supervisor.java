@@ -250,15 +250,23 @@ public final class Supervisor {
     }
 
     /**
-     * Lifts the budget pause of a live run with new limits: an empty outer optional keeps a limit
-     * as it is, an empty inner one makes it unlimited. Refused
-     * when the run is not paused, or when the limit it hit would still be at or under what the run
-     * has used.
+     * A change of budget: for each limit, whether it changes ({@code set*}) and its new value
+     * (null: unlimited).
+     */
+    public record BudgetChange(boolean setTokens, Long maxTokens, boolean setCost, Double maxCostUsd) {
+        Budget applyTo(Budget old) {
+            return new Budget(setTokens ? maxTokens : old.maxTokens(), setCost ? maxCostUsd : old.maxCostUsd(),
+                    old.maxIterations());
+        }
+    }
+
+    /**
+     * Lifts the budget pause of a live run with new limits. Refused when the run is not paused,
+     * or when a limit would still be at or under what the run has used.
      *
      * @return the budget now in force
      */
-    public Budget resume(String name, Optional<Optional<Long>> maxTokens, Optional<Optional<Double>> maxCostUsd)
-            throws SupervisorException {
+    public Budget resume(String name, BudgetChange change) throws SupervisorException {
         Slot slot = live.get(name);
         RunnerProcess runner = slot == null ? null : slot.runner;
         if (runner == null) {
@@ -269,9 +277,7 @@ public final class Supervisor {
             throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + name
                     + "' is not paused for its budget");
         }
-        Budget old = runner.budget;
-        Budget next = new Budget(maxTokens.isPresent() ? maxTokens.get().orElse(null) : old.maxTokens(),
-                maxCostUsd.isPresent() ? maxCostUsd.get().orElse(null) : old.maxCostUsd(), old.maxIterations());
+        Budget next = change.applyTo(runner.budget);
         long usedTokens = paused.used().tokens();
         double usedCost = paused.used().costUsd();
         if (next.maxTokens() != null && next.maxTokens() <= usedTokens) {

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -205,9 +204,9 @@ class HumanInTheLoopTest {
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() ->
                 Db.count(home.db(), "SELECT count(*) FROM agent_iterations WHERE run_id = '" + run.id() + "'") == iterations);
 
-        assertThatThrownBy(() -> supervisor.resume("budget", Optional.of(Optional.of(usedAtFirstPause)), Optional.empty()))
+        assertThatThrownBy(() -> supervisor.resume("budget", new Supervisor.BudgetChange(true, usedAtFirstPause, false, null)))
                 .isInstanceOf(SupervisorException.class).hasMessageContaining("not above the " + usedAtFirstPause);
-        Budget resumed = supervisor.resume("budget", Optional.of(Optional.of(usedAtFirstPause + 3_000)), Optional.empty());
+        Budget resumed = supervisor.resume("budget", new Supervisor.BudgetChange(true, usedAtFirstPause + 3_000, false, null));
 
         assertThat(resumed.maxTokens()).isEqualTo(usedAtFirstPause + 3_000);
         await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -231,7 +230,7 @@ class HumanInTheLoopTest {
         RunRow run = supervisor.start(budgeted("notpaused", 10_000_000));
         assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
 
-        assertThatThrownBy(() -> supervisor.resume("notpaused", Optional.of(Optional.of(5L)), Optional.empty()))
+        assertThatThrownBy(() -> supervisor.resume("notpaused", new Supervisor.BudgetChange(true, 5L, false, null)))
                 .isInstanceOf(SupervisorException.class).hasMessageContaining("not paused");
     }
 }

@@ -72,10 +72,12 @@ public final class ControlServer implements AutoCloseable {
                 t.setDaemon(true);
                 t.start();
             } catch (IOException e) {
-                if (!closed) {
-                    log.error("control socket accept failed: {}", e.getMessage());
+                if (closed) {
+                    return;
                 }
-                return;
+                // out of file handles, say: a daemon that stops accepting can no longer be stopped
+                log.error("control socket accept failed, retrying: {}", e.getMessage());
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
             }
         }
     }
@@ -125,7 +127,12 @@ public final class ControlServer implements AutoCloseable {
             String method = validate(request);
             if (ControlApi.SUBSCRIBE.equals(method)) {
                 Subscription subscription = api.subscribe(new Params(request.get("params")));
-                write(out, result(id, subscription.ack()));
+                try {
+                    write(out, result(id, subscription.ack()));
+                } catch (IOException e) {
+                    subscription.cancel();
+                    throw e;
+                }
                 return subscription;
             }
             JsonNode result = api.call(method, new Params(request.get("params")));

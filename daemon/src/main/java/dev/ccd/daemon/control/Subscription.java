@@ -22,20 +22,24 @@ import java.util.function.Consumer;
  */
 final class Subscription {
     private static final int BACKLOG_PAGE = 1000;
+    static final int MAX_QUEUED = 10_000;
 
     private final Store store;
     private final long since;
     private final String runId;
-    private final BlockingQueue<EventRow> queue = new LinkedBlockingQueue<>();
+    /** Events not yet written; bounded, since a client that stops reading must not fill the heap. */
+    private final BlockingQueue<EventRow> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final Consumer<EventRow> listener;
+    /** Set on the writer thread when the queue overflowed; the stream then ends. */
+    private volatile boolean overflowed;
 
     Subscription(Store store, long since, String runId) {
         this.store = store;
         this.since = since;
         this.runId = runId;
         this.listener = e -> {
-            if (runId == null || runId.equals(e.runId())) {
-                queue.add(e);
+            if ((runId == null || runId.equals(e.runId())) && !queue.offer(e)) {
+                overflowed = true;
             }
         };
         store.addEventListener(listener);
@@ -63,7 +67,7 @@ final class Subscription {
                     break;
                 }
             }
-            while (true) {
+            while (!overflowed) {
                 EventRow e = queue.poll(30, TimeUnit.SECONDS);
                 if (e == null) {
                     // A quiet stream: a heartbeat finds out whether the client is still there.
@@ -81,5 +85,16 @@ final class Subscription {
         } finally {
             store.removeEventListener(listener);
         }
+        if (overflowed) {
+            // The client fell more than MAX_QUEUED events behind: it can resume with --since.
+            ControlServer.write(out, ControlServer.error(null, new RpcException(RpcException.FAILED,
+                    "subscription ended: the client fell " + MAX_QUEUED + " events behind; subscribe again with since="
+                            + "the last id received")));
+        }
+    }
+
+    /** Stops listening (when the stream never started). */
+    void cancel() {
+        store.removeEventListener(listener);
     }
 }

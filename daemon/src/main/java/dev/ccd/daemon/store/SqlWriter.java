@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 final class SqlWriter implements AutoCloseable {
 
     static final int MAX_BATCH = 2048;
+    static final int COMMIT_ATTEMPTS = 4;
     private static final Logger log = LoggerFactory.getLogger(SqlWriter.class);
 
     /** A unit of work run on the writer thread inside a transaction. */
@@ -106,41 +107,54 @@ final class SqlWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a batch in one transaction. A failed commit (the database locked by someone else for
+     * longer than the busy timeout, a full disk) is rolled back and the whole batch run again, a
+     * few times, before its writes are reported failed: losing a run's end would leave it live.
+     */
     private void runBatch(List<Job<?>> batch) {
-        Tx tx = new Tx();
-        List<Object> values = new ArrayList<>(batch.size());
-        List<Throwable> failures = new ArrayList<>(batch.size());
-        for (Job<?> job : batch) {
-            try {
-                values.add(job.action().apply(tx));
-                failures.add(null);
-            } catch (SQLException | RuntimeException e) {
-                values.add(null);
-                failures.add(e);
+        SQLException lastFailure = null;
+        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+            Tx tx = new Tx();
+            List<Object> values = new ArrayList<>(batch.size());
+            List<Throwable> failures = new ArrayList<>(batch.size());
+            for (Job<?> job : batch) {
+                try {
+                    values.add(job.action().apply(tx));
+                    failures.add(null);
+                } catch (SQLException | RuntimeException e) {
+                    values.add(null);
+                    failures.add(e);
+                }
             }
-        }
-        try {
-            connection.commit();
-        } catch (SQLException e) {
-            log.error("commit of {} writes failed: {}", batch.size(), e.getMessage());
             try {
-                connection.rollback();
-            } catch (SQLException ignored) {
-                // the commit failure is what the callers need to hear about
+                connection.commit();
+            } catch (SQLException e) {
+                lastFailure = e;
+                log.error("commit of {} writes failed (attempt {} of {}): {}", batch.size(), attempt, COMMIT_ATTEMPTS,
+                        e.getMessage());
+                try {
+                    connection.rollback();
+                } catch (SQLException ignored) {
+                    // the commit failure is what matters
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L * attempt);
+                continue;
             }
-            batch.forEach(job -> job.result().completeExceptionally(e));
+            for (int i = 0; i < batch.size(); i++) {
+                complete(batch.get(i), values.get(i), failures.get(i));
+            }
+            for (Runnable hook : tx.afterCommit) {
+                try {
+                    hook.run();
+                } catch (RuntimeException e) {
+                    log.warn("after-commit hook failed", e);
+                }
+            }
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            complete(batch.get(i), values.get(i), failures.get(i));
-        }
-        for (Runnable hook : tx.afterCommit) {
-            try {
-                hook.run();
-            } catch (RuntimeException e) {
-                log.warn("after-commit hook failed", e);
-            }
-        }
+        SQLException failure = lastFailure;
+        batch.forEach(job -> job.result().completeExceptionally(failure));
     }
 
     @SuppressWarnings("unchecked")

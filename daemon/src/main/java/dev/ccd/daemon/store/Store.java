@@ -127,8 +127,9 @@ public final class Store implements AutoCloseable {
 
     public CompletableFuture<Void> setRunning(String runId, long pid) {
         return writer.submit(tx -> {
+            // only from starting: a stop during the handshake keeps its 'stopping'
             PreparedStatement st = tx.prepare(
-                    "UPDATE agent_runs SET status = 'running', pid = ? WHERE id = ? AND status IN " + LIVE);
+                    "UPDATE agent_runs SET status = 'running', pid = ? WHERE id = ? AND status = 'starting'");
             st.setLong(1, pid);
             st.setString(2, runId);
             st.executeUpdate();

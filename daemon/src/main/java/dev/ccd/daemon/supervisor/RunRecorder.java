@@ -31,6 +31,11 @@ final class RunRecorder {
     }
 
     void onOutcome(RunnerProcess runner, ReadResult result) {
+        if (!runner.recording) {
+            // the run's end is recorded already: a row written now would stay open forever
+            log.warn("{} - dropping a line read after the run ended: {}", runner.runId, result.describe());
+            return;
+        }
         if (result instanceof ReadResult.Received received) {
             onMessage(runner, received.message());
         } else if (result instanceof ReadResult.EndOfStream end) {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -106,6 +107,9 @@ final class RunnerArchive {
             cmd.add(1, "-XX:ArchiveClassesAtExit=" + dump);
             Process p = new ProcessBuilder(cmd).directory(scratch.toFile())
                     .redirectError(scratch.resolve("stderr.log").toFile()).start();
+            // a training run that hangs is ended, which also ends the read below
+            CompletableFuture.delayedExecutor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> ProcessTree.kill(p.toHandle()));
             try (MessageWriter in = new MessageWriter(p.getOutputStream())) {
                 in.send(new Message.Init(Message.PROTOCOL_VERSION, "training", "training", new TemplateSpec("t", "# t"),
                         null, RunConfig.minimal("scripted", script.toString(), scratch.toString(),

@@ -54,6 +54,8 @@ final class RunnerProcess {
     volatile dev.ccd.protocol.Budget budget;
     /** The budget pause in force, or null; written by the reader thread, read by control threads. */
     volatile Message.PausedBudget paused;
+    /** False once the run's end is being recorded: later lines are dropped, not recorded. */
+    volatile boolean recording = true;
     /** Why the supervisor killed the runner (a failed handshake); read by the recorder. */
     volatile String killedBecause;
     /** Set by the ladder's timer thread; read by the recorder. */

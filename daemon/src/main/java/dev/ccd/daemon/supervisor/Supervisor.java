@@ -106,13 +106,15 @@ public final class Supervisor {
             throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + spec.name()
                     + "' is already running; stop it first or choose another name");
         }
-        String runId = newRunId();
+        String runId;
+        try {
+            runId = insertRun(spec, restartOf, restartCount);
+        } catch (InterruptedException | ExecutionException e) {
+            live.remove(spec.name(), slot);
+            throw new SupervisorException(SupervisorException.Kind.FAILED, "could not record the run: " + e.getMessage());
+        }
         RunnerProcess runner;
         try {
-            RunRow row = RunRow.starting(runId, spec.name(), spec.templateName(), spec.args(), spec.config().provider(),
-                    spec.config().model(), spec.workdir().toString(), !spec.config().ask(), restartOf, restartCount,
-                    Timestamps.now());
-            store.insertRun(row).get();
             Files.createDirectories(home.run(runId));
             ObjectNode payload = MessageCodec.mapper().createObjectNode()
                     .put("name", spec.name()).put("template", spec.templateName()).put("provider", spec.config().provider());
@@ -132,7 +134,7 @@ public final class Supervisor {
             }
             runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process);
             runner.ready.whenComplete((ready, failure) -> starting.release());
-        } catch (IOException | InterruptedException | ExecutionException e) {
+        } catch (IOException | InterruptedException e) {
             live.remove(spec.name(), slot);
             store.endRun(runId, RunStatus.FAILED, null, "could not start the runner: " + e.getMessage(), Timestamps.now());
             throw new SupervisorException(SupervisorException.Kind.FAILED, "could not start the runner: " + e.getMessage());
@@ -141,9 +143,34 @@ public final class Supervisor {
         runner.startReading(recorder::onOutcome);
         CompletableFuture.allOf(runner.onExit(), runner.readerDone)
                 .thenRun(() -> finish(runner, slot));
-        runner.onExit().thenRun(() -> runner.readerDone.completeOnTimeout(null, 500, TimeUnit.MILLISECONDS));
+        // Nothing else holds the runner's stdout, so its end of stream follows its exit at once;
+        // the bound only guards against a reader that cannot finish.
+        runner.onExit().thenRun(() -> runner.readerDone.completeOnTimeout(null, 5, TimeUnit.SECONDS));
         runner.send(init(runId, spec, home));
+        if (shuttingDown) {
+            // shutdown() began while this run was starting and may not have seen it
+            beginStop(runner, "daemon stopping", KILL_AFTER);
+        }
         return awaitReady(runner);
+    }
+
+    /** Records a new run; a clash of ids (two starts in one second) is retried with a new one. */
+    private String insertRun(RunSpec spec, String restartOf, int restartCount)
+            throws InterruptedException, ExecutionException {
+        for (int attempt = 1; ; attempt++) {
+            String runId = newRunId();
+            RunRow row = RunRow.starting(runId, spec.name(), spec.templateName(), spec.args(), spec.config().provider(),
+                    spec.config().model(), spec.workdir().toString(), !spec.config().ask(), restartOf, restartCount,
+                    Timestamps.now());
+            try {
+                store.insertRun(row).get();
+                return runId;
+            } catch (ExecutionException e) {
+                if (attempt >= 5 || !String.valueOf(e.getCause().getMessage()).contains("UNIQUE")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private RunRow awaitReady(RunnerProcess runner) throws SupervisorException {
@@ -162,6 +189,8 @@ public final class Supervisor {
             runner.killLeftovers();
             throw failure(runner, "the runner did not answer init within " + HANDSHAKE_TIMEOUT.toSeconds() + " s");
         } catch (ExecutionException e) {
+            // no ready (the runner said why), or its running status could not be recorded
+            runner.killLeftovers();
             throw failure(runner, e.getCause().getMessage());
         } catch (InterruptedException | SQLException e) {
             runner.killLeftovers();
@@ -241,6 +270,14 @@ public final class Supervisor {
                     .get(KILL_AFTER.toMillis() + 2000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             log.warn("not every runner ended in time: {}", e.toString());
+        }
+        // A run whose own stop has a longer timeout must not outlive the daemon either.
+        for (Slot slot : live.values()) {
+            RunnerProcess runner = slot.runner;
+            if (runner != null && runner.isAlive()) {
+                log.warn("{} - still running at daemon stop: SIGKILL to its process group", runner.runId);
+                runner.killLeftovers();
+            }
         }
     }
 
@@ -343,6 +380,7 @@ public final class Supervisor {
     /** Records the end of a run once its process has exited and its output is read. */
     private void finish(RunnerProcess runner, Slot slot) {
         runner.ready.completeExceptionally(new IllegalStateException("the runner exited before it was ready"));
+        runner.recording = false;
         RunEnd end = RunEnd.of(runner);
         store.endRun(runner.runId, end.status(), end.exitCode(), end.error(), Timestamps.now());
         CompletableFuture<?> recorded = store.event("run_ended", runner.runId, end.payload());
@@ -371,6 +409,6 @@ public final class Supervisor {
 
     private static String newRunId() {
         return "r-" + LocalDateTime.now(ZoneOffset.UTC).format(RUN_ID_TIME) + "-"
-                + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+                + String.format("%06x", ThreadLocalRandom.current().nextInt(0x1000000));
     }
 }

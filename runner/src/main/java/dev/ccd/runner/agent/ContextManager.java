@@ -152,12 +152,18 @@ final class ContextManager {
                 + " characters trimmed from the history by ccd ...]\n" + text.substring(text.length() - half);
     }
 
-    /** Indexes of the messages that open an iteration: user messages with text (not tool results). */
+    /**
+     * Indexes of the messages that open an iteration: user messages with text and no tool
+     * results. (A tool-result message may carry text too, a background task's notice; cutting
+     * there would keep results whose tool calls were summarized away, which the APIs refuse.)
+     */
     static List<Integer> iterationStarts(List<ChatMessage> conversation) {
         List<Integer> starts = new ArrayList<>();
         for (int i = 0; i < conversation.size(); i++) {
             ChatMessage m = conversation.get(i);
-            if (m.role() == ChatMessage.Role.USER && m.content().stream().anyMatch(ChatMessage.Text.class::isInstance)) {
+            if (m.role() == ChatMessage.Role.USER
+                    && m.content().stream().anyMatch(ChatMessage.Text.class::isInstance)
+                    && m.content().stream().noneMatch(ChatMessage.ToolResultBlock.class::isInstance)) {
                 starts.add(i);
             }
         }

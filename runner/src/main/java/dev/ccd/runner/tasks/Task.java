@@ -155,12 +155,14 @@ final class Task {
             notices.add(last);
         }
         LOG.info("task {} - {} after {}", id, last.status(), last.duration());
-        ended.countDown();
+        // Told before the waiters are released: a runner that exits once its tasks have ended has
+        // sent every task_done by then.
         try {
             listener.finished(last);
         } catch (RuntimeException e) {
             LOG.warn("task {} - the listener failed on its end", id, e);
         }
+        ended.countDown();
     }
 
     synchronized TaskSnapshot snapshot() {

@@ -180,6 +180,7 @@ public final class TaskManager implements AutoCloseable {
     public void stopAll(Duration grace) {
         List<Task> toStop = tasks().stream().filter(task -> task.requestEnd(TaskSnapshot.STOPPED)).toList();
         if (toStop.isEmpty()) {
+            awaitEnding(tasks());
             return;
         }
         log.info("stopping {} background tasks", toStop.size());
@@ -197,13 +198,26 @@ public final class TaskManager implements AutoCloseable {
                 log.warn("processes {} of background tasks survived being stopped", survivors);
             }
             long deadline = System.nanoTime() + Task.DRAIN_GRACE.plusSeconds(1).toNanos();
-            for (Task task : toStop) {
+            // every task, also those that exited by themselves and are still being wound up
+            for (Task task : tasks()) {
                 task.awaitEnd(Duration.ofNanos(deadline - System.nanoTime()));
             }
         } catch (InterruptedException e) {
             interrupted = true;
         }
         if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits (bounded) for tasks that exited by themselves to be wound up and reported. */
+    private static void awaitEnding(List<Task> all) {
+        long deadline = System.nanoTime() + Task.DRAIN_GRACE.plusSeconds(1).toNanos();
+        try {
+            for (Task task : all) {
+                task.awaitEnd(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

@@ -32,6 +32,35 @@ class ContextManagerTest {
     }
 
     @Test
+    void aToolResultCarryingATaskNoticeIsNeverTakenForTheStartOfAnIteration() throws Exception {
+        List<ChatMessage> conversation = new ArrayList<>();
+        for (int n = 1; n <= 10; n++) {
+            iteration(conversation, n, 1_500);
+            // a background task's notice, delivered with this iteration's tool results
+            ChatMessage results = conversation.get(conversation.size() - 2);
+            List<ChatMessage.Block> blocks = new ArrayList<>(results.content());
+            blocks.add(new ChatMessage.Text("Background task t" + n + " completed: exit code 0."));
+            conversation.set(conversation.size() - 2, new ChatMessage(results.role(), blocks));
+        }
+        conversation.add(ChatMessage.user("Continue to the next iteration of the program."));
+
+        manager(6_000).fit(SYSTEM, conversation, List.of());
+
+        List<String> toolUses = new ArrayList<>();
+        for (ChatMessage m : conversation) {
+            for (ChatMessage.Block b : m.content()) {
+                if (b instanceof ChatMessage.ToolUse u) {
+                    toolUses.add(u.id());
+                }
+                if (b instanceof ChatMessage.ToolResultBlock r) {
+                    assertThat(toolUses).as("tool_result %s follows its tool_use", r.toolUseId()).contains(r.toolUseId());
+                }
+            }
+        }
+        assertThat(summarized).hasSize(1);
+    }
+
+    @Test
     void aPromptUnderTheLimitIsLeftAlone() throws Exception {
         List<ChatMessage> conversation = new ArrayList<>();
         iteration(conversation, 1, 100);

@@ -101,7 +101,7 @@ final class BenchDaemon implements AutoCloseable {
     private java.sql.Connection db;
 
     @Override
-    public void close() throws Exception {
+    public void close() throws java.sql.SQLException {
         if (db != null) {
             db.close();
         }
@@ -111,6 +111,10 @@ final class BenchDaemon implements AutoCloseable {
         } catch (Exception e) {
             // fall through to the kill
         }
-        ProcessTree.destroy(process.toHandle(), Duration.ZERO);
+        try {
+            ProcessTree.destroy(process.toHandle(), Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

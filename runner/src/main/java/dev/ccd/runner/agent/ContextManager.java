@@ -55,7 +55,12 @@ final class ContextManager {
     }
 
     static long estimateTokens(String system, List<ChatMessage> conversation, List<ToolSpec> tools) {
-        long chars = system.length() + toolChars(tools);
+        return tokens(system.length() + toolChars(tools), conversation);
+    }
+
+    /** (fixed characters + the conversation's) / 4, rounded up; O(1) for a {@link Conversation}. */
+    private static long tokens(long fixedChars, List<ChatMessage> conversation) {
+        long chars = fixedChars;
         if (conversation instanceof Conversation counted) {
             chars += counted.chars();
         } else {
@@ -81,28 +86,21 @@ final class ContextManager {
             sizedTools = tools;
             sizedToolChars = toolChars(tools);
         }
-        long chars = system.length() + sizedToolChars;
-        if (conversation instanceof Conversation counted) {
-            chars += counted.chars();
-        } else {
-            for (ChatMessage m : conversation) {
-                chars += m.chars();
-            }
-        }
-        long before = (chars + 3) / 4;
+        long fixed = system.length() + sizedToolChars;
+        long before = tokens(fixed, conversation);
         if (before <= limitTokens) {
             return;
         }
         int currentStart = iterationStarts(conversation).isEmpty() ? 0 : last(iterationStarts(conversation));
         int trimmed = trimOutputs(conversation, 0, currentStart, OLD_OUTPUT_CHARS);
         int summarized = 0;
-        if (estimateTokens(system, conversation, tools) > targetTokens) {
+        if (tokens(fixed, conversation) > targetTokens) {
             summarized = summarizeOlder(conversation);
         }
-        if (estimateTokens(system, conversation, tools) > targetTokens) {
+        if (tokens(fixed, conversation) > targetTokens) {
             trimmed += trimOutputs(conversation, 0, conversation.size() - 1, HARD_OUTPUT_CHARS);
         }
-        long after = estimateTokens(system, conversation, tools);
+        long after = tokens(fixed, conversation);
         listener.compacted("context compacted: ~" + before + " tokens over the limit of " + limitTokens + "; "
                 + (summarized > 0 ? summarized + " messages summarized, " : "")
                 + trimmed + " tool outputs trimmed; now ~" + after + " tokens");

@@ -111,17 +111,20 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Moves a live run to another live status. A run that already ended keeps its status, and so
-     * does a stopping run: a late message must not make it look live again.
+     * Moves a live run to another live status and records the event that says why, in one
+     * transaction: whoever sees the status also finds its event. A run that already ended keeps
+     * its status, and so does a stopping run: a late message must not make it look live again.
      */
-    public CompletableFuture<Void> setLiveStatus(String runId, RunStatus status) {
+    public CompletableFuture<EventRow> setLiveStatus(String runId, RunStatus status, String kind, ObjectNode payload) {
+        String ts = Timestamps.now();
+        String json = payload == null ? null : payload.toString();
         return writer.submit(tx -> {
             PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = ? WHERE id = ? AND status IN " + LIVE
                     + " AND status != 'stopping'");
             st.setString(1, status.dbName());
             st.setString(2, runId);
             st.executeUpdate();
-            return null;
+            return insertEvent(tx, ts, kind, runId, json);
         });
     }
 
@@ -357,22 +360,24 @@ public final class Store implements AutoCloseable {
     /** As {@link #event(String, String, ObjectNode)}, with the payload already as JSON text. */
     public CompletableFuture<EventRow> eventJson(String kind, String runId, String json) {
         String ts = Timestamps.now();
-        return writer.submit(tx -> {
-            PreparedStatement st = tx.prepare("INSERT INTO daemon_events(ts, kind, run_id, payload_json) VALUES (?,?,?,?)"
-                    + " RETURNING id");
-            st.setString(1, ts);
-            st.setString(2, kind);
-            st.setString(3, runId);
-            st.setString(4, json);
-            long id;
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                id = rs.getLong(1);
-            }
-            EventRow row = new EventRow(id, ts, kind, runId, json);
-            tx.afterCommit(() -> listeners.forEach(l -> l.accept(row)));
-            return row;
-        });
+        return writer.submit(tx -> insertEvent(tx, ts, kind, runId, json));
+    }
+
+    private EventRow insertEvent(SqlWriter.Tx tx, String ts, String kind, String runId, String json) throws SQLException {
+        PreparedStatement st = tx.prepare("INSERT INTO daemon_events(ts, kind, run_id, payload_json) VALUES (?,?,?,?)"
+                + " RETURNING id");
+        st.setString(1, ts);
+        st.setString(2, kind);
+        st.setString(3, runId);
+        st.setString(4, json);
+        long id;
+        try (ResultSet rs = st.executeQuery()) {
+            rs.next();
+            id = rs.getLong(1);
+        }
+        EventRow row = new EventRow(id, ts, kind, runId, json);
+        tx.afterCommit(() -> listeners.forEach(l -> l.accept(row)));
+        return row;
     }
 
     // ---- reads -------------------------------------------------------------------------------

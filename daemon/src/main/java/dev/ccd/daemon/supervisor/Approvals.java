@@ -1,5 +1,6 @@
 package dev.ccd.daemon.supervisor;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.store.PermissionRow;
 import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
@@ -41,10 +42,9 @@ final class Approvals {
 
     void onRequest(RunnerProcess runner, Message.PermissionRequest request) {
         store.permissionRequested(runner.runId, request, Timestamps.now());
-        store.setLiveStatus(runner.runId, RunStatus.WAITING_PERMISSION);
-        store.event("permission_request", runner.runId, MessageCodec.mapper().createObjectNode()
-                .put("request_id", request.requestId()).put("tool", request.tool())
-                .put("input", abbreviate(request.input().toString())));
+        ObjectNode payload = MessageCodec.mapper().createObjectNode().put("request_id", request.requestId())
+                .put("tool", request.tool()).put("input", abbreviate(request.input().toString()));
+        store.setLiveStatus(runner.runId, RunStatus.WAITING_PERMISSION, "permission_request", payload);
         Duration timeout = timeout(runner);
         CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
                 settle(request.requestId(), "expired", "no answer within " + timeout.toSeconds() + " s", false));
@@ -86,12 +86,13 @@ final class Approvals {
         try {
             List<PermissionRow> rows = store.permissions(id);
             String runId = rows.isEmpty() ? null : rows.get(0).runId();
-            store.event("permission_" + status, runId, MessageCodec.mapper().createObjectNode()
-                    .put("request_id", id).put("reason", reason));
+            ObjectNode payload = MessageCodec.mapper().createObjectNode().put("request_id", id).put("reason", reason);
             RunnerProcess runner = runId == null ? null : liveRunner.apply(runId);
             if (runner != null) {
                 runner.send(new Message.PermissionResponse(id, granted, reason));
-                store.setLiveStatus(runId, RunStatus.RUNNING);
+                store.setLiveStatus(runId, RunStatus.RUNNING, "permission_" + status, payload);
+            } else {
+                store.event("permission_" + status, runId, payload);
             }
             log.info("{} - permission request {} {}", runId, id, status);
         } catch (SQLException e) {

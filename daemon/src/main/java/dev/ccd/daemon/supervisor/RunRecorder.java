@@ -75,12 +75,10 @@ final class RunRecorder {
             approvals.onRequest(runner, request);
         } else if (message instanceof Message.PausedBudget paused) {
             runner.paused = paused;
-            store.setLiveStatus(runId, RunStatus.PAUSED_BUDGET);
-            store.event("paused_budget", runId, json(message));
+            store.setLiveStatus(runId, RunStatus.PAUSED_BUDGET, "paused_budget", json(message));
         } else if (message instanceof Message.Resumed) {
             runner.paused = null;
-            store.setLiveStatus(runId, RunStatus.RUNNING);
-            store.event("resumed", runId, null);
+            store.setLiveStatus(runId, RunStatus.RUNNING, "resumed", null);
         } else if (message instanceof Message.Exit exit) {
             runner.exitMessage = exit;
             // The runner is leaving: a stdin it may still be reading would delay its JVM's exit.

@@ -247,8 +247,8 @@ public final class Supervisor {
             return;
         }
         Duration term = timeout.compareTo(TERM_AFTER.multipliedBy(2)) < 0 ? timeout.dividedBy(2) : TERM_AFTER;
-        store.setLiveStatus(runner.runId, RunStatus.STOPPING);
-        store.event("stop_requested", runner.runId, MessageCodec.mapper().createObjectNode().put("reason", reason));
+        store.setLiveStatus(runner.runId, RunStatus.STOPPING, "stop_requested",
+                MessageCodec.mapper().createObjectNode().put("reason", reason));
         runner.stopLadder(reason, term, timeout);
     }
 

@@ -187,7 +187,7 @@ class HumanInTheLoopTest {
     }
 
     private JsonNode lastPause(String runId) throws Exception {
-        return store.events(0, runId, 1000, false).stream().filter(e -> e.kind().equals("paused_budget"))
+        return store.events(0, runId, 1000, true).stream().filter(e -> e.kind().equals("paused_budget"))
                 .reduce((a, b) -> b).orElseThrow().payload();
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
+import dev.ccd.protocol.ProcessTree;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TemplateSpec;
 import java.io.IOException;
@@ -81,7 +82,7 @@ class RunnerJvmTest {
     }
 
     @Test
-    void stopDuringALongCommandEndsTheCommandAndTheRunnerWithinASecond() throws Exception {
+    void stopDuringALongCommandEndsTheCommandAndTheRunnerBeforeTheSigterm() throws Exception {
         Path script = script("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo $$ > pid; sleep 1000\"}}]}");
         launch();
         runner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
@@ -97,13 +98,15 @@ class RunnerJvmTest {
 
         assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> assertThat(d.status()).isEqualTo("stopped"));
         assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
-        assertThat(runner.waitFor(Duration.ofSeconds(1))).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
-        assertThat(ProcessHandle.of(bash).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        // normally well under a second; the hard line is the daemon's SIGTERM at 2 s
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        // a zombie waiting for init to reap it is gone as well
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(bash).map(ProcessTree::running).orElse(false) == false);
     }
 
     @Test
-    void endOfStdinWithoutStopEndsTheRunnerWithinASecond() throws Exception {
+    void endOfStdinWithoutStopEndsTheRunnerBeforeTheSigterm() throws Exception {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             lines.add("{\"text\": \"tick\"}");
@@ -115,9 +118,11 @@ class RunnerJvmTest {
         assertThat(next()).isEqualTo(new Message.IterationStart(1));
         assertThat(next()).isInstanceOf(Message.IterationDone.class);
 
+        long start = System.nanoTime();
         runner.closeStdin();
 
-        assertThat(runner.waitFor(Duration.ofSeconds(1))).isTrue();
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
     }
 

@@ -184,16 +184,20 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Ends a run: its terminal status, exit code and error. A run that already ended is left as
-     * it is, so the first account of an ending wins.
+     * Ends a run: its terminal status, exit code and error, and its {@code run_ended} event in the
+     * same transaction (whoever sees the ended run also finds the event). A run that already ended
+     * is left as it is, so the first account of an ending wins.
      *
      * @return true when this call ended the run
      */
-    public CompletableFuture<Boolean> endRun(String runId, RunStatus status, Integer exitCode, String error, String ts) {
+    public CompletableFuture<Boolean> endRun(String runId, RunStatus status, Integer exitCode, String error, String ts,
+            ObjectNode event) {
         if (status.isLive()) {
             throw new IllegalArgumentException("not a terminal status: " + status);
         }
+        String eventJson = event.toString();
         return writer.submit(tx -> {
+            insertEvent(tx, ts, "run_ended", runId, eventJson);
             PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = ?, exit_code = ?, error = ?,"
                     + " ended_at = ? WHERE id = ? AND status IN " + LIVE);
             st.setString(1, status.dbName());

@@ -89,8 +89,10 @@ final class Approvals {
             ObjectNode payload = MessageCodec.mapper().createObjectNode().put("request_id", id).put("reason", reason);
             RunnerProcess runner = runId == null ? null : liveRunner.apply(runId);
             if (runner != null) {
-                runner.send(new Message.PermissionResponse(id, granted, reason));
+                // the status first: a runner that asks again or pauses at once must not be
+                // overtaken by this 'running'
                 store.setLiveStatus(runId, RunStatus.RUNNING, "permission_" + status, payload);
+                runner.send(new Message.PermissionResponse(id, granted, reason));
             } else {
                 store.event("permission_" + status, runId, payload);
             }

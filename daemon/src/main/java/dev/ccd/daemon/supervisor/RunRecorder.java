@@ -54,6 +54,7 @@ final class RunRecorder {
     private void onMessage(RunnerProcess runner, Message message) {
         String runId = runner.runId;
         if (message instanceof Message.Ready ready) {
+            runner.readyNanos = System.nanoTime();
             runner.ready.complete(ready);
         } else if (message instanceof Message.IterationStart start) {
             store.iterationStarted(runId, start.iteration(), Timestamps.now());

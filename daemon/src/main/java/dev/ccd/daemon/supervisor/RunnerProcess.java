@@ -35,7 +35,10 @@ final class RunnerProcess {
     final RunSpec spec;
     final int restartCount;
     final Path stderrLog;
-    final long startNanos = System.nanoTime();
+    /** When the process was spawned (just before the fork), for the ready time. */
+    final long spawnNanos;
+    /** When the ready message was read; set by the reader thread before {@link #ready} completes. */
+    volatile long readyNanos;
     final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
     final CompletableFuture<Void> readerDone = new CompletableFuture<>();
     final CompletableFuture<RunRow> ended = new CompletableFuture<>();
@@ -61,8 +64,9 @@ final class RunnerProcess {
     /** Set by the ladder's timer thread; read by the recorder. */
     volatile EndedBy endedBy = EndedBy.ITSELF;
 
-    RunnerProcess(String runId, RunSpec spec, int restartCount, Path stderrLog, Process process) {
+    RunnerProcess(String runId, RunSpec spec, int restartCount, Path stderrLog, Process process, long spawnNanos) {
         this.runId = runId;
+        this.spawnNanos = spawnNanos;
         this.spec = spec;
         this.restartCount = restartCount;
         this.stderrLog = stderrLog;

@@ -126,18 +126,22 @@ public final class Supervisor {
             builder.environment().putAll(spec.secrets());
             starting.acquire();
             Process process;
+            long spawnNanos = System.nanoTime();
             try {
                 process = builder.start();
             } catch (IOException e) {
                 starting.release();
                 throw e;
             }
-            runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process);
+            runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process,
+                    spawnNanos);
             runner.ready.whenComplete((ready, failure) -> starting.release());
         } catch (IOException | InterruptedException e) {
             live.remove(spec.name(), slot);
-            store.endRun(runId, RunStatus.FAILED, null, "could not start the runner: " + e.getMessage(), Timestamps.now());
-            throw new SupervisorException(SupervisorException.Kind.FAILED, "could not start the runner: " + e.getMessage());
+            String error = "could not start the runner: " + e.getMessage();
+            store.endRun(runId, RunStatus.FAILED, null, error, Timestamps.now(), MessageCodec.mapper().createObjectNode()
+                    .put("status", RunStatus.FAILED.dbName()).put("reason", "start_failed").put("error", error));
+            throw new SupervisorException(SupervisorException.Kind.FAILED, error);
         }
         slot.runner = runner;
         runner.startReading(recorder::onOutcome);
@@ -179,7 +183,7 @@ public final class Supervisor {
             store.setRunning(runner.runId, ready.pid()).get();
             store.event("run_started", runner.runId, MessageCodec.mapper().createObjectNode()
                     .put("pid", ready.pid())
-                    .put("ready_ms", (System.nanoTime() - runner.startNanos) / 1_000_000));
+                    .put("ready_ms", Math.round((runner.readyNanos - runner.spawnNanos) / 100_000.0) / 10.0));
             log.info("{} - runner ready, pid {}", runner.runId, ready.pid());
             return store.run(runner.runId).orElseThrow();
         } catch (TimeoutException e) {
@@ -382,8 +386,8 @@ public final class Supervisor {
         runner.ready.completeExceptionally(new IllegalStateException("the runner exited before it was ready"));
         runner.recording = false;
         RunEnd end = RunEnd.of(runner);
-        store.endRun(runner.runId, end.status(), end.exitCode(), end.error(), Timestamps.now());
-        CompletableFuture<?> recorded = store.event("run_ended", runner.runId, end.payload());
+        CompletableFuture<?> recorded = store.endRun(runner.runId, end.status(), end.exitCode(), end.error(),
+                Timestamps.now(), end.payload());
         // A runner cleans up after itself, but one that crashed could not: its group still holds
         // whatever it had started.
         runner.killLeftovers();

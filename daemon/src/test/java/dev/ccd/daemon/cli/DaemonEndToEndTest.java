@@ -152,7 +152,7 @@ class DaemonEndToEndTest {
 
         ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
 
-        await().atMost(Duration.ofSeconds(2)).until(() -> runners.stream().noneMatch(Processes::alive));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runners.stream().noneMatch(Processes::alive));
         startDaemon();
         assertThat(Db.query(home.resolve("ccd.db"), "SELECT status, ended_at FROM agent_runs"))
                 .hasSize(2)

@@ -74,6 +74,13 @@ class HumanInTheLoopTest {
         return store.permissions(null).stream().filter(p -> p.runId().equals(runId)).findFirst().orElseThrow().id();
     }
 
+    /** The run's first request, whatever became of it: a short timeout may settle it before a poll sees it pending. */
+    private String firstRequestId(String runId) {
+        String query = "SELECT id FROM permission_requests WHERE run_id = '" + runId + "' ORDER BY created_at LIMIT 1";
+        await().atMost(Duration.ofSeconds(10)).until(() -> Db.scalar(home.db(), query) != null);
+        return (String) Db.scalar(home.db(), query);
+    }
+
     /** The content of the tool_result the model received last. */
     private String lastToolResult() {
         JsonNode messages = model.request(model.requestCount() - 1).json().path("messages");
@@ -134,7 +141,7 @@ class HumanInTheLoopTest {
                         new Call("toolu_1", "write_file", "{\"path\":\"x.txt\",\"content\":\"x\"}")),
                 FakeModelReplies.anthropicText("moved on"));
         RunRow run = supervisor.start(asking("expire", work, 1));
-        String id = pendingRequestId(run.id());
+        String id = firstRequestId(run.id());
 
         await().atMost(Duration.ofSeconds(5)).until(() -> store.permissions(id).get(0).status().equals("expired"));
 

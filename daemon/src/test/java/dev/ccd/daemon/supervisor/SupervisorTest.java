@@ -96,11 +96,11 @@ class SupervisorTest {
         Instant killed = Instant.now();
         ProcessHandle.of(victim.pid()).orElseThrow().destroyForcibly();
 
-        await().atMost(Duration.ofSeconds(1)).until(() -> "crashed".equals(status("victim")));
+        await().atMost(Duration.ofSeconds(3)).until(() -> "crashed".equals(status("victim")));
         Map<String, Object> row = runs("victim").get(0);
         assertThat(((Number) row.get("exit_code")).intValue()).isEqualTo(137);
         assertThat((String) row.get("error")).contains("code 137").contains("SIGKILL").contains("without an exit message");
-        assertThat(Instant.parse((String) row.get("ended_at"))).isBetween(killed, killed.plusSeconds(1));
+        assertThat(Instant.parse((String) row.get("ended_at"))).isBetween(killed, killed.plusSeconds(3));
         assertThat(status("bystander")).isEqualTo("running");
         assertThat(Processes.alive(bystander.pid())).isTrue();
         long before = Db.count(home.db(), "SELECT count(*) FROM agent_iterations WHERE run_id = '" + bystander.id() + "'");
@@ -149,7 +149,10 @@ class SupervisorTest {
         assertThat(((Number) row.get("tokens_in")).longValue()).isEqualTo(30);
         assertThat(((Number) row.get("last_iteration")).intValue()).isEqualTo(2);
         // the supervisor is unharmed: it still starts runs
-        assertThat(supervisor.start(spec("after", RunSpec.RestartPolicy.NEVER, 0)).status()).isEqualTo(RunStatus.RUNNING);
+        // (this fake runner ends at once, so it may already have completed when start returns)
+        RunRow after = supervisor.start(spec("after", RunSpec.RestartPolicy.NEVER, 0));
+        assertThat(after.status()).isIn(RunStatus.RUNNING, RunStatus.COMPLETED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "completed".equals(status("after")));
     }
 
     @Test
@@ -158,7 +161,7 @@ class SupervisorTest {
 
         supervisor.start(spec("phoenix", RunSpec.RestartPolicy.ON_CRASH, 2));
 
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 Db.count(home.db(), "SELECT count(*) FROM daemon_events WHERE kind = 'restart_exhausted'") == 1);
         List<Map<String, Object>> lineage = runs("phoenix");
         assertThat(lineage).hasSize(3).allSatisfy(r -> {

@@ -103,7 +103,7 @@ class TaskNoticesTest {
         assertThat(took).isLessThan(Duration.ofSeconds(5));
         start = System.nanoTime();
         assertThat(tasks.awaitFinished(Duration.ofSeconds(60))).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(100));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         assertThat(tasks.drainFinished()).hasSize(1);
         assertThat(tasks.awaitFinished(Duration.ZERO)).isFalse();
     }

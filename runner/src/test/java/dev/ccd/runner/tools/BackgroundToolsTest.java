@@ -113,7 +113,7 @@ class BackgroundToolsTest {
         ToolResult result = call("background_output", "task_id", "t1", "block", true, "timeout_s", 1);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        assertThat(took).isBetween(Duration.ofSeconds(1), Duration.ofMillis(2500));
+        assertThat(took).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(5));
         assertThat(result.isError()).isFalse();
         assertThat(result.content()).matches("(?s)task t1 \\(`echo working; sleep 1000`\\): running for .*\n"
                 + "still running after 1 s of waiting\n.*");

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * Reads newline-delimited messages from a stream. Each {@link #read()} returns one outcome per
@@ -33,6 +34,19 @@ public final class MessageReader implements Closeable {
      * @throws IOException when the underlying stream fails (not for bad content)
      */
     public ReadResult read() throws IOException {
+        return read(null);
+    }
+
+    /**
+     * As {@link #read()}, for the first line a runner reads: when the line is an {@code init}, the
+     * protocol it asks for goes to {@code onInit} before the rest of the line is decoded (see
+     * {@link Handshake}).
+     */
+    public ReadResult readInit(IntConsumer onInit) throws IOException {
+        return read(onInit);
+    }
+
+    private ReadResult read(IntConsumer onInit) throws IOException {
         int length = lines.read();
         ReadResult result;
         if (length == LineReader.END) {
@@ -40,6 +54,12 @@ public final class MessageReader implements Closeable {
         } else if (length == LineReader.TOO_LONG) {
             result = new ReadResult.LineTooLong(lines.discardedLength(), lines.maxLineBytes());
         } else {
+            if (onInit != null) {
+                int protocol = Handshake.initProtocol(lines.buffer(), 0, length);
+                if (protocol >= 0) {
+                    onInit.accept(protocol);
+                }
+            }
             result = MessageCodec.decode(lines.buffer(), 0, length);
         }
         if (result.isProtocolError()

@@ -32,7 +32,8 @@ public final class MessageWriter implements Closeable {
      * @throws IOException when the stream is closed or broken
      */
     public void send(Message message) throws IOException {
-        byte[] bytes = MessageCodec.encode(message);
+        // ready without databind: the handshake must not wait for the mapper to be built
+        byte[] bytes = message instanceof Message.Ready ready ? Handshake.ready(ready) : MessageCodec.encode(message);
         if (bytes.length > maxLineBytes) {
             throw new IllegalArgumentException(message.getClass().getSimpleName() + " is "
                     + bytes.length + " bytes encoded, over the line limit of " + maxLineBytes);

@@ -22,6 +22,21 @@ import org.junit.jupiter.api.Test;
 class MessageChannelTest {
 
     @Test
+    void readInitHandsOverTheProtocolBeforeTheRestOfTheLineIsJudged() throws IOException {
+        byte[] input = ("{\"op\":\"init\",\"protocol\":1,\"run_id\":\"r-1\"}\n{\"op\":\"stop\"}\n")
+                .getBytes(StandardCharsets.UTF_8);
+        MessageReader reader = new MessageReader(new ByteArrayInputStream(input));
+        List<Integer> protocols = new ArrayList<>();
+
+        ReadResult first = reader.readInit(protocols::add);
+
+        assertThat(protocols).containsExactly(1);
+        assertThat(first).isInstanceOfSatisfying(ReadResult.InvalidFields.class, f -> assertThat(f.op()).isEqualTo("init"));
+        assertThat(reader.readInit(protocols::add)).isEqualTo(new ReadResult.Received(new Message.Stop(null)));
+        assertThat(protocols).containsExactly(1);
+    }
+
+    @Test
     void lineOverTheDefaultLimitIsReportedAndTheStreamStaysUsable() throws IOException {
         String huge = "{\"op\":\"notify\",\"text\":\"" + "y".repeat(3 * MessageReader.DEFAULT_MAX_LINE_BYTES) + "\"}";
         byte[] input = (huge + "\n{\"op\":\"resumed\"}\n").getBytes(StandardCharsets.UTF_8);

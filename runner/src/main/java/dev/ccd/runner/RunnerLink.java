@@ -14,8 +14,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: the agent loop, the stdin reader and task threads all send.
  */
 public final class RunnerLink {
-    private static final Logger log = LoggerFactory.getLogger(RunnerLink.class);
-
     private final MessageWriter writer;
     /** Set once by whichever thread first fails to write; read by every sender. */
     private volatile boolean broken;
@@ -32,6 +30,8 @@ public final class RunnerLink {
             writer.send(message);
         } catch (IOException e) {
             broken = true;
+            // looked up here, not in a static field: logging must not start before "ready"
+            Logger log = LoggerFactory.getLogger(RunnerLink.class);
             log.warn("daemon pipe closed, dropping {} and later messages: {}",
                     message.getClass().getSimpleName(), e.getMessage());
         }

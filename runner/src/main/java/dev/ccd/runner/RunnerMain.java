@@ -58,37 +58,45 @@ public final class RunnerMain {
         System.setOut(System.err);
         RunnerLink link = new RunnerLink(writer);
         MessageReader reader = new MessageReader(new FileInputStream(FileDescriptor.in));
+        // Logging takes ~60 ms to start: on the other core, while the handshake and init go on.
+        Thread warmUp = new Thread(RunnerMain::log, "warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         System.exit(run(reader, link));
     }
 
     static int run(MessageReader reader, RunnerLink link) {
+        CompletableFuture<Integer> protocol = new CompletableFuture<>();
         CompletableFuture<Message.Init> init = new CompletableFuture<>();
-        StdinReader stdin = new StdinReader(reader, init);
+        StdinReader stdin = new StdinReader(reader, protocol, init);
         Thread stdinThread = new Thread(stdin, "stdin-reader");
         stdinThread.setDaemon(true);
         stdinThread.start();
 
-        Message.Init start;
+        int asked;
         try {
-            start = init.get(INIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            asked = protocol.get(INIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log().error("no init within {} ms", INIT_TIMEOUT_MS);
             return 2;
         } catch (ExecutionException | InterruptedException e) {
-            String why = e.getCause() != null ? e.getCause().getMessage() : e.toString();
-            log().error("no usable init: {}", why);
-            link.send(new Message.Exit("bad_config", 0, why));
-            return 2;
+            return badInit(link, e);
         }
-        if (start.protocol() != Message.PROTOCOL_VERSION) {
+        if (asked != Message.PROTOCOL_VERSION) {
             link.send(new Message.Exit("protocol_mismatch", 0, "runner speaks protocol "
-                    + Message.PROTOCOL_VERSION + ", daemon sent " + start.protocol()));
+                    + Message.PROTOCOL_VERSION + ", daemon sent " + asked));
             return 3;
         }
-        // Ready as soon as the protocol is agreed: the daemon has checked the config it sent, and
-        // what can still fail here (a provider's key, an unreadable script) ends the run
-        // bad_config with the reason, just after the handshake instead of before it.
+        // Ready as soon as the protocol is agreed, before the rest of init is decoded: what can
+        // still fail (a field the daemon got wrong, a provider's key, an unreadable script) ends
+        // the run bad_config with the reason, just after the handshake instead of before it.
         link.send(new Message.Ready(Message.PROTOCOL_VERSION, ProcessHandle.current().pid()));
+        Message.Init start;
+        try {
+            start = init.get(INIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | InterruptedException | TimeoutException e) {
+            return badInit(link, e);
+        }
         Run run;
         try {
             run = prepare(start, link);
@@ -108,6 +116,13 @@ public final class RunnerMain {
         log().info("{} - exit {} after {} iterations", start.runId(), exit.reason(), exit.iterations());
         link.send(exit);
         return "failed".equals(exit.reason()) ? 1 : 0;
+    }
+
+    private static int badInit(RunnerLink link, Exception e) {
+        String why = e.getCause() != null ? e.getCause().getMessage() : e.toString();
+        log().error("no usable init: {}", why);
+        link.send(new Message.Exit("bad_config", 0, why));
+        return 2;
     }
 
     private static Run prepare(Message.Init init, RunnerLink link) throws IOException {
@@ -166,13 +181,16 @@ public final class RunnerMain {
      */
     private static final class StdinReader implements Runnable {
         private final MessageReader reader;
+        /** The protocol the init asks for: known before the rest of the init is decoded. */
+        private final CompletableFuture<Integer> protocol;
         private final CompletableFuture<Message.Init> init;
         /** Set by the main thread once the loop exists; a stop before that is remembered. */
         private volatile AgentLoop loop;
         private volatile String pendingStop;
 
-        StdinReader(MessageReader reader, CompletableFuture<Message.Init> init) {
+        StdinReader(MessageReader reader, CompletableFuture<Integer> protocol, CompletableFuture<Message.Init> init) {
             this.reader = reader;
+            this.protocol = protocol;
             this.init = init;
         }
 
@@ -187,35 +205,40 @@ public final class RunnerMain {
         public void run() {
             try {
                 while (true) {
-                    ReadResult result = reader.read();
+                    ReadResult result = init.isDone() ? reader.read() : reader.readInit(protocol::complete);
                     if (result instanceof ReadResult.EndOfStream) {
                         stop("stdin closed");
-                        init.completeExceptionally(new IOException("stdin closed before init"));
+                        failInit(new IOException("stdin closed before init"));
                         return;
                     }
                     if (result instanceof ReadResult.Received received) {
                         handle(received.message());
                     } else if (!init.isDone()) {
-                        init.completeExceptionally(new IOException("first message is not a valid init: "
-                                + result.describe()));
+                        failInit(new IOException("first message is not a valid init: " + result.describe()));
                     } else {
                         log().warn("protocol error from daemon: {}", result.describe());
                     }
                 }
             } catch (IOException e) {
                 stop("stdin failed: " + e.getMessage());
-                init.completeExceptionally(e);
+                failInit(e);
             }
+        }
+
+        /** No usable init: whoever waits for its protocol or for the whole of it hears why. */
+        private void failInit(IOException why) {
+            protocol.completeExceptionally(why);
+            init.completeExceptionally(why);
         }
 
         private void handle(Message message) {
             if (message instanceof Message.Init i) {
+                protocol.complete(i.protocol());
                 if (!init.complete(i)) {
                     log().warn("second init ignored");
                 }
             } else if (!init.isDone()) {
-                init.completeExceptionally(new IOException("first message is "
-                        + message.getClass().getSimpleName() + ", expected init"));
+                failInit(new IOException("first message is " + message.getClass().getSimpleName() + ", expected init"));
             } else if (message instanceof Message.Stop s) {
                 stop(s.reason() == null ? "stop" : s.reason());
             } else if (message instanceof Message.PermissionResponse response && loop != null) {

@@ -174,6 +174,41 @@ class RunnerJvmTest {
     }
 
     @Test
+    void anInitWithAFieldMissingIsAnsweredReadyThenABadConfigNamingTheField() throws Exception {
+        launch();
+
+        runner.process.getOutputStream().write(("{\"op\":\"init\",\"protocol\":" + Message.PROTOCOL_VERSION
+                + ",\"run_id\":\"r-test\",\"name\":\"test\",\"template\":{\"name\":\"t\",\"text\":\"# t\"}}\n")
+                .getBytes(StandardCharsets.UTF_8));
+        runner.process.getOutputStream().flush();
+
+        // the protocol is agreed before the rest of init is decoded
+        assertThat(next()).isInstanceOf(Message.Ready.class);
+        assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("bad_config");
+            assertThat(e.error()).contains("init").contains("config");
+        });
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.process.exitValue()).isEqualTo(2);
+    }
+
+    @Test
+    void anInitOfAnotherProtocolIsAMismatchEvenWhenItsFieldsAreStrangeToThisRunner() throws Exception {
+        launch();
+
+        runner.process.getOutputStream().write("{\"op\":\"init\",\"protocol\":2,\"shape\":\"of the future\"}\n"
+                .getBytes(StandardCharsets.UTF_8));
+        runner.process.getOutputStream().flush();
+
+        assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("protocol_mismatch");
+            assertThat(e.error()).contains("speaks protocol 1").contains("sent 2");
+        });
+        assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
+        assertThat(runner.process.exitValue()).isEqualTo(3);
+    }
+
+    @Test
     void garbageInsteadOfInitIsABadConfig() throws Exception {
         launch();
 

@@ -5,8 +5,10 @@ import dev.ccd.daemon.control.ControlClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 /**
  * The supervisor's numbers (ARCHITECTURE.md §8), measured on a real daemon process with real
@@ -31,6 +33,11 @@ public final class DaemonBenchmark {
             memory(daemon);
             rowsPerSecond(daemon);
             hundredRunners(daemon);
+        } finally {
+            // the home holds every run's logs and the database: ~20 MB per benchmark
+            try (Stream<Path> files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 

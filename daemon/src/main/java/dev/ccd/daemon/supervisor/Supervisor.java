@@ -389,10 +389,21 @@ public final class Supervisor {
         CompletableFuture<?> recorded = store.endRun(runner.runId, end.status(), end.exitCode(), end.error(),
                 Timestamps.now(), end.payload());
         // A runner cleans up after itself, but one that crashed could not: its group still holds
-        // whatever it had started.
+        // whatever it had started. Killing that spawns kill(1), which would compete with the
+        // commit on a small machine: the end is recorded first, so a crash is seen at once.
+        try {
+            recorded.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // logged below, where the future is consumed; the leftovers are killed regardless
+        }
         runner.killLeftovers();
         recorded.whenComplete((ok, failure) -> {
             live.remove(runner.spec.name(), slot);
+            if (failure != null) {
+                log.error("{} - recording the run's end failed: {}", runner.runId, failure.toString());
+            }
             log.info("{} - run ended {} ({})", runner.runId, end.status().dbName(), end.reason());
             try {
                 runner.ended.complete(store.run(runner.runId).orElseThrow());

@@ -1,6 +1,7 @@
 package dev.ccd.runner;
 
 import dev.ccd.protocol.Message;
+import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.MessageReader;
 import dev.ccd.protocol.MessageWriter;
 import dev.ccd.protocol.ReadResult;
@@ -58,8 +59,9 @@ public final class RunnerMain {
         System.setOut(System.err);
         RunnerLink link = new RunnerLink(writer);
         MessageReader reader = new MessageReader(new FileInputStream(FileDescriptor.in));
-        // Logging takes ~60 ms to start: on the other core, while the handshake and init go on.
-        Thread warmUp = new Thread(RunnerMain::log, "warm-up");
+        // Jackson databind (the runner's JSON: tools, transcript, messages) and logging each take
+        // tens of milliseconds to start: on the other core, while the handshake and init go on.
+        Thread warmUp = new Thread(RunnerMain::warmUp, "warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
         System.exit(run(reader, link));
@@ -168,6 +170,11 @@ public final class RunnerMain {
         return new TaskSettings(timeout, timeout.compareTo(settings.maxTimeout()) > 0 ? timeout : settings.maxTimeout(),
                 options.outputCapBytes() == null ? settings.outputCapBytes() : options.outputCapBytes(),
                 settings.tailLines(), settings.maxRunning());
+    }
+
+    private static void warmUp() {
+        MessageCodec.encode(new Message.IterationStart(1));
+        log();
     }
 
     private static Logger log() {

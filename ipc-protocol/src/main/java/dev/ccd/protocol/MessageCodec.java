@@ -129,7 +129,7 @@ public final class MessageCodec {
         Throwable cause = failure instanceof ValueInstantiationException ? failure.getCause() : null;
         if (cause instanceof FieldException field) {
             String detail = field.getMessage().substring(("field '" + field.field() + "' ").length());
-            return new ReadResult.InvalidFields(op, field.field(), detail);
+            return new ReadResult.InvalidFields(op, qualified(failure, field.field()), detail);
         }
         String message = failure instanceof JsonMappingException mapping
                 ? mapping.getOriginalMessage()
@@ -173,6 +173,18 @@ public final class MessageCodec {
         String text = value.toString();
         return value.getNodeType().name().toLowerCase(Locale.ROOT) + " "
                 + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
+    }
+
+    /**
+     * A record's own check names its field from where the record stands ({@code max_tokens} in
+     * a budget); the full path says where that record was ({@code config.budget.max_tokens}).
+     */
+    private static String qualified(IOException failure, String field) {
+        String at = pathOf(failure, "?");
+        if ("?".equals(at) || field.equals(at) || field.startsWith(at + ".")) {
+            return field;
+        }
+        return at + "." + field;
     }
 
     /** The dotted path of the failing field, e.g. {@code config.budget.max_tokens}. */

@@ -143,7 +143,8 @@ public final class ControlServer implements AutoCloseable {
             write(out, error(id, e));
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             // A bug in one method must not cost the client its answer or the daemon its thread.
-            log.error("control request failed: {}", request, e);
+            // the method only: params may carry API keys (agent.start's env), which no log may hold
+            log.error("control request {} (id {}) failed", request.path("method").asText("?"), id, e);
             write(out, error(id, new RpcException(RpcException.INTERNAL_ERROR, "internal error: " + e)));
         }
         return null;

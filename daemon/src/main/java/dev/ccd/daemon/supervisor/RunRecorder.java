@@ -92,7 +92,7 @@ final class RunRecorder {
                 || message instanceof Message.Resume || message instanceof Message.PermissionResponse) {
             protocolError(runner, "wrong_direction", "a runner may not send " + MessageCodec.encodeToString(message));
         } else {
-            // notify, log, and the messages later features record in their own tables
+            // notify, log: kept as events, for `ccd agent logs`
             store.event(opOf(message), runId, json(message));
         }
     }

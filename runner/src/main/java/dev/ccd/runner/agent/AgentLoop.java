@@ -247,7 +247,7 @@ public final class AgentLoop {
             outcome.status = "stopped";
             outcome.summary = "stopped: " + stopReason;
         } catch (ProviderException e) {
-            log.warn("iteration {}: model call failed: {}", iteration, e.getMessage());
+            log.warn("{} - iteration {}: model call failed: {}", init.runId(), iteration, e.getMessage());
             outcome.status = "error";
             outcome.summary = e.getMessage();
             outcome.fatal = e.fatal();
@@ -286,7 +286,7 @@ public final class AgentLoop {
     }
 
     private void notice(String text) {
-        log.info(text);
+        log.info("{} - {}", init.runId(), text);
         link.send(new Message.Notify(text));
     }
 

@@ -117,6 +117,59 @@ class ProviderRunnerJvmTest {
     }
 
     @Test
+    void aToolCallCutOffAtTheOutputLimitIsNotRunAndTheModelIsToldToMakeItAgain() throws Exception {
+        server.enqueue(
+                FakeModelReplies.anthropicCutOff("Writing it all at once.", new Call("toolu_1", "write_file",
+                        "{\"path\":\"big.txt\",\"content\":\"the first half\"}")),
+                FakeModelReplies.anthropicToolUse(null, new Call("toolu_2", "write_file",
+                        "{\"path\":\"big.txt\",\"content\":\"smaller\"}")),
+                FakeModelReplies.anthropicText("Wrote big.txt in a smaller call."));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), "claude-sonnet-4-5", new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class, d -> {
+            assertThat(d.status()).isEqualTo("ok");
+            assertThat(d.summary()).isEqualTo("Wrote big.txt in a smaller call.");
+        }));
+        assertThat(tmp.resolve("work/big.txt")).hasContent("smaller");
+        JsonNode second = server.request(1).json().path("messages");
+        JsonNode result = second.get(second.size() - 1).path("content").get(0);
+        assertThat(result.path("type").asText()).isEqualTo("tool_result");
+        assertThat(result.path("tool_use_id").asText()).isEqualTo("toolu_1");
+        assertThat(result.path("is_error").asBoolean()).isTrue();
+        assertThat(result.path("content").asText()).contains("Not run").contains("cut off at the output limit");
+    }
+
+    @Test
+    void anOpenAiReplyCutOffAtItsLengthIsContinuedAndThreeInARowEndTheIterationAsAnError() throws Exception {
+        server.enqueue(
+                FakeModelReplies.openAiCutOff("The first part of a long answer"),
+                FakeModelReplies.openAiText("and its end."),
+                FakeModelReplies.openAiCutOff("again"),
+                FakeModelReplies.openAiCutOff("and again"),
+                FakeModelReplies.openAiCutOff("and once more"));
+        runner = RunnerHarness.launch(tmp, Map.of());
+
+        runner.send(init("openai", server.baseUrl() + "/v1", "gpt-4o-mini", new Budget(null, null, 2), 0, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        List<Message.IterationDone> done = messages.stream().filter(Message.IterationDone.class::isInstance)
+                .map(Message.IterationDone.class::cast).toList();
+        assertThat(done).hasSize(2);
+        assertThat(done.get(0).status()).isEqualTo("ok");
+        assertThat(done.get(0).summary()).isEqualTo("and its end.");
+        JsonNode second = server.request(1).json().path("messages");
+        assertThat(second.get(second.size() - 1).path("role").asText()).isEqualTo("user");
+        assertThat(second.get(second.size() - 1).path("content").asText()).contains("cut off at the output limit");
+        assertThat(done.get(1).status()).isEqualTo("error");
+        assertThat(done.get(1).summary()).startsWith("the model's replies were cut off at the output limit 3 times in a row")
+                .endsWith("and once more");
+        assertThat(server.requestCount()).isEqualTo(5);
+    }
+
+    @Test
     void a401EndsTheRunFailedAtOnceWithTheProvidersMessage() throws Exception {
         server.enqueue(FakeModelReplies.anthropicError(401, "authentication_error", "invalid x-api-key"));
         runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
@@ -147,6 +200,39 @@ class ProviderRunnerJvmTest {
         assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
                 d -> assertThat(d.summary()).isEqualTo("made it")));
         long gapMs = (server.request(1).receivedNanos() - server.request(0).receivedNanos()) / 1_000_000;
+        assertThat(gapMs).isGreaterThanOrEqualTo(950);
+    }
+
+    @Test
+    void openAiA401EndsTheRunFailedAndRateLimitsAreRetriedLikeAnthropics() throws Exception {
+        server.enqueue(FakeModelReplies.openAiError(401, "invalid_request_error", "invalid_api_key",
+                "Incorrect API key provided"));
+        runner = RunnerHarness.launch(tmp, Map.of("OPENAI_API_KEY", KEY));
+
+        runner.send(init("openai", server.baseUrl() + "/v1", "gpt-4o-mini", null, null, null, fast()));
+        List<Message> failed = runner.untilExit();
+
+        assertThat(failed.get(failed.size() - 1)).isInstanceOfSatisfying(Message.Exit.class, e -> {
+            assertThat(e.reason()).isEqualTo("failed");
+            assertThat(e.error()).contains("HTTP 401").contains("Incorrect API key provided").doesNotContain(KEY);
+        });
+        assertThat(server.request(0).header("authorization")).isEqualTo("Bearer " + KEY);
+        runner.close();
+
+        server.enqueue(
+                FakeModelReplies.openAiError(429, "requests", "rate_limit_exceeded", "Rate limit reached")
+                        .header("retry-after", "1"),
+                FakeModelReplies.openAiError(503, "server_error", null, "The server is overloaded"),
+                FakeModelReplies.openAiText("made it"));
+        runner = RunnerHarness.launch(tmp, Map.of("OPENAI_API_KEY", KEY));
+
+        runner.send(init("openai", server.baseUrl() + "/v1", "gpt-4o-mini", new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
+                d -> assertThat(d.summary()).isEqualTo("made it")));
+        assertThat(server.requestCount()).isEqualTo(4);
+        long gapMs = (server.request(2).receivedNanos() - server.request(1).receivedNanos()) / 1_000_000;
         assertThat(gapMs).isGreaterThanOrEqualTo(950);
     }
 

@@ -42,6 +42,8 @@ public final class AgentLoop {
     private static final int MAX_SUMMARY_CHARS = 4_000;
     private static final int MAX_OUTPUT_TOKENS = 4_096;
     private static final int MAX_PAUSED_TURNS = 8;
+    /** Replies cut off at the output limit in a row that end the iteration as an error. */
+    static final int MAX_CUT_OFF_TURNS = 3;
     static final Duration DEFAULT_TASK_WAIT = Duration.ofMinutes(30);
     static final Duration DEFAULT_PERMISSION_TIMEOUT = Duration.ofMinutes(30);
 
@@ -216,6 +218,7 @@ public final class AgentLoop {
         conversation.add(ChatMessage.user(iteration == 1 ? Prompts.first(init.args()) : Prompts.CONTINUE));
         try {
             int paused = 0;
+            int cutOff = 0;
             while (true) {
                 budget.beforeCall(model, iteration - 1);
                 deliverTaskNotices();
@@ -226,6 +229,19 @@ public final class AgentLoop {
                 if (!turn.text().isBlank()) {
                     outcome.summary = turn.text().strip();
                 }
+                if (isCutOff(turn)) {
+                    if (++cutOff >= MAX_CUT_OFF_TURNS) {
+                        outcome.status = "error";
+                        outcome.summary = "the model's replies were cut off at the output limit " + MAX_CUT_OFF_TURNS
+                                + " times in a row" + (outcome.summary.isEmpty() ? "" : ": " + outcome.summary);
+                        return outcome;
+                    }
+                    log.info("{} - iteration {}: reply cut off at the output limit ({} tool calls not run)",
+                            init.runId(), iteration, turn.toolCalls().size());
+                    conversation.add(afterCutOff(turn));
+                    continue;
+                }
+                cutOff = 0;
                 if (turn.toolCalls().isEmpty()) {
                     if ("pause_turn".equals(turn.stopReason()) && ++paused <= MAX_PAUSED_TURNS) {
                         continue; // the model paused a long turn: sending it back lets it go on
@@ -288,6 +304,26 @@ public final class AgentLoop {
     private void notice(String text) {
         log.info("{} - {}", init.runId(), text);
         link.send(new Message.Notify(text));
+    }
+
+    /** Anthropic's {@code max_tokens}, OpenAI's {@code length}: the reply hit the output limit. */
+    private static boolean isCutOff(ModelTurn turn) {
+        return "max_tokens".equals(turn.stopReason()) || "length".equals(turn.stopReason());
+    }
+
+    /**
+     * What follows a reply cut off at the output limit. A tool call in it may carry half its
+     * input, so none is run; each still gets a result, as both APIs require, saying why.
+     */
+    private static ChatMessage afterCutOff(ModelTurn turn) {
+        if (turn.toolCalls().isEmpty()) {
+            return ChatMessage.user(Prompts.CUT_OFF);
+        }
+        List<ChatMessage.Block> results = new ArrayList<>();
+        for (ModelTurn.ToolCall call : turn.toolCalls()) {
+            results.add(new ChatMessage.ToolResultBlock(call.id(), Prompts.CUT_OFF_CALL, true));
+        }
+        return new ChatMessage(ChatMessage.Role.USER, results);
     }
 
     private static ChatMessage assistantMessage(ModelTurn turn) {

@@ -6,6 +6,11 @@ import java.nio.file.Path;
 final class Prompts {
     static final String BEGIN = "Begin the program.";
     static final String CONTINUE = "Continue to the next iteration of the program.";
+    /** After a reply cut off at the output limit, with no tool call in it. */
+    static final String CUT_OFF = "Your reply was cut off at the output limit. Continue from where it stopped.";
+    /** The result of each tool call in a reply cut off at the output limit: none of them ran. */
+    static final String CUT_OFF_CALL = "Not run: your reply was cut off at the output limit, so this call may be"
+            + " incomplete. Make it again, smaller (split a long file into several writes or edits).";
 
     private Prompts() {
     }

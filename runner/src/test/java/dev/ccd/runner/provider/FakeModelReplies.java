@@ -38,7 +38,16 @@ public final class FakeModelReplies {
 
     /** {@code text} may be null: the model only calls tools. */
     public static Reply anthropicToolUse(String text, Call... calls) {
-        ObjectNode body = anthropicMessage("tool_use");
+        return anthropicReply("tool_use", text, calls);
+    }
+
+    /** A reply that hit the output limit ({@code stop_reason: max_tokens}), with or without calls. */
+    public static Reply anthropicCutOff(String text, Call... calls) {
+        return anthropicReply("max_tokens", text, calls);
+    }
+
+    private static Reply anthropicReply(String stopReason, String text, Call... calls) {
+        ObjectNode body = anthropicMessage(stopReason);
         ArrayNode content = (ArrayNode) body.get("content");
         if (text != null) {
             content.addObject().put("type", "text").put("text", text);
@@ -63,7 +72,19 @@ public final class FakeModelReplies {
 
     /** {@code text} may be null (content null, as the API sends with tool calls). */
     public static Reply openAiToolCalls(String text, Call... calls) {
-        ObjectNode body = openAiCompletion(text, "tool_calls");
+        return openAiReply("tool_calls", text, calls);
+    }
+
+    /** A reply that hit the output limit ({@code finish_reason: length}), with or without calls. */
+    public static Reply openAiCutOff(String text, Call... calls) {
+        return openAiReply("length", text, calls);
+    }
+
+    private static Reply openAiReply(String finishReason, String text, Call... calls) {
+        ObjectNode body = openAiCompletion(text, finishReason);
+        if (calls.length == 0) {
+            return Reply.json(200, body.toString());
+        }
         ArrayNode toolCalls = ((ObjectNode) body.get("choices").get(0).get("message")).putArray("tool_calls");
         for (Call call : calls) {
             ObjectNode out = toolCalls.addObject();

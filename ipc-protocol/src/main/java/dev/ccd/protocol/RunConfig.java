@@ -69,6 +69,18 @@ public record RunConfig(
     }
 
     /** A config with only what every run needs; the rest at defaults. */
+    /**
+     * The model a provider uses when the run names none (the scripted provider has none). The
+     * daemon fills it into the config, so that {@code agent_runs.model} says which model ran.
+     */
+    public static String defaultModel(String provider) {
+        return switch (provider) {
+            case "anthropic" -> "claude-sonnet-4-5";
+            case "openai" -> "gpt-4o-mini";
+            default -> null;
+        };
+    }
+
     public static RunConfig minimal(String provider, String script, String workdir, String runDir) {
         return new RunConfig(provider, null, null, script, workdir, runDir, 0, false, null, null,
                 null, null, null, null, null, null);

@@ -22,8 +22,8 @@ import java.util.Map;
  * what is missing or wrong: it becomes the run's {@code bad_config} error.
  */
 final class Providers {
-    static final String ANTHROPIC_MODEL = "claude-sonnet-4-5";
-    static final String OPENAI_MODEL = "gpt-4o-mini";
+    static final String ANTHROPIC_MODEL = RunConfig.defaultModel("anthropic");
+    static final String OPENAI_MODEL = RunConfig.defaultModel("openai");
 
     private Providers() {
     }

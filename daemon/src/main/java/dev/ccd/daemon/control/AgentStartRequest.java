@@ -89,7 +89,9 @@ final class AgentStartRequest {
                 p.optionalDouble("retry_max_s", 0.001, 3600),
                 p.optionalDouble("cooldown_s", 0, 3600));
         Double interval = p.optionalDouble("interval_s", 0, 86_400);
-        RunConfig config = new RunConfig(provider, p.optionalString("model"), p.optionalString("base_url"),
+        String model = p.optionalString("model");
+        RunConfig config = new RunConfig(provider, model == null ? RunConfig.defaultModel(provider) : model,
+                p.optionalString("base_url"),
                 script == null ? null : script.toString(), workdir.toString(), "", interval == null ? 0 : interval,
                 p.bool("ask", false), p.optionalDouble("permission_timeout_s", 1, 7 * 86_400), budget, options,
                 p.optionalInt("context_window", 1000, 10_000_000), p.optionalDouble("compact_threshold", 0.1, 0.95),

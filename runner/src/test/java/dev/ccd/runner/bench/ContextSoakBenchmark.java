@@ -5,18 +5,16 @@ import dev.ccd.protocol.Message;
 import dev.ccd.protocol.ProviderOptions;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TemplateSpec;
+import dev.ccd.runner.JvmProbe;
 import dev.ccd.runner.RunnerHarness;
 import dev.ccd.runner.provider.FakeModelServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Is a long run's memory flat? Runs a real runner JVM (the daemon's heap flags) for N iterations
@@ -26,7 +24,6 @@ import java.util.regex.Pattern;
  * table and the largest request. Run by {@code scripts/bench context}; not a test.
  */
 public final class ContextSoakBenchmark {
-    private static final Pattern USED = Pattern.compile("(?:def new generation|tenured generation)\\s+total \\d+K, used (\\d+)K");
 
     public static void main(String[] args) throws Exception {
         int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
@@ -56,7 +53,7 @@ public final class ContextSoakBenchmark {
                 if (m instanceof Message.IterationDone) {
                     done++;
                     if (checkpoints.contains(done)) {
-                        rows.add(String.format("%6d  %8d  %8d  %6d", done, liveHeapKib(pid), rssKib(pid), compactions));
+                        rows.add(String.format("%6d  %8d  %8d  %6d", done, JvmProbe.liveHeapKib(pid), JvmProbe.rssKib(pid), compactions));
                     }
                     if (done == iterations) {
                         runner.send(new Message.Stop("benchmark done"));
@@ -70,32 +67,5 @@ public final class ContextSoakBenchmark {
             System.out.printf("%d iterations in %.1f s; %d requests, largest %d chars (~%d tokens) for an 8000-token window%n",
                     done, seconds, server.requestCount(), largest, largest / 4);
         }
-    }
-
-    private static long liveHeapKib(long pid) throws IOException, InterruptedException {
-        jcmd(pid, "GC.run");
-        Matcher m = USED.matcher(jcmd(pid, "GC.heap_info"));
-        long used = 0;
-        while (m.find()) {
-            used += Long.parseLong(m.group(1));
-        }
-        return used;
-    }
-
-    private static long rssKib(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        return -1;
-    }
-
-    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                String.valueOf(pid), command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
     }
 }

@@ -10,6 +10,7 @@ import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
@@ -20,6 +21,11 @@ import picocli.CommandLine;
  */
 abstract class BaseCommand implements Callable<Integer> {
     static final ObjectMapper JSON = MessageCodec.mapper();
+    /** Calls that may take seconds (a handshake, a stop ladder), and what the wait is for. */
+    private static final Map<String, String> SLOW_CALLS = Map.of(
+            "agent.start", "starting the agent",
+            "agent.stop", "stopping the agent and its processes",
+            "agent.resume", "resuming the agent");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,14 +54,18 @@ abstract class BaseCommand implements Callable<Integer> {
         }
     }
 
-    /** Calls the daemon on a fresh connection. */
+    /** Calls the daemon on a fresh connection; a slow answer shows progress on a terminal. */
     JsonNode call(String method, ObjectNode params) {
+        String waiting = SLOW_CALLS.get(method);
+        Progress progress = waiting == null ? Progress.none() : progress(waiting);
         try (ControlClient client = client()) {
             return client.call(method, params);
         } catch (ControlClient.RpcError e) {
             throw fromRpc(e);
         } catch (IOException e) {
             throw new CliException(ExitCodes.FAILED, "talking to the daemon: " + e.getMessage());
+        } finally {
+            progress.close();
         }
     }
 
@@ -74,6 +84,11 @@ abstract class BaseCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException(ExitCodes.FAILED, e.getMessage());
         }
+    }
+
+    /** Dots on stderr while a wait lasts, when stderr is a terminal. */
+    Progress progress(String what) {
+        return interactive() ? Progress.start(err(), what, Progress.QUIET) : Progress.none();
     }
 
     /** True when stderr is a terminal: then long waits show progress. */

@@ -16,17 +16,22 @@ final class StopCommand extends BaseCommand {
     public Integer call() throws InterruptedException {
         CcdHome home = home();
         Optional<Long> pid = PidFile.alive(home.pidFile());
-        call("daemon.shutdown", null);
-        if (pid.isPresent()) {
-            Optional<ProcessHandle> process = ProcessHandle.of(pid.get());
-            if (process.isPresent()) {
-                try {
-                    process.get().onExit().get(EXIT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    throw new CliException(ExitCodes.FAILED, "the daemon (pid " + pid.get() + ") did not exit within "
-                            + EXIT_TIMEOUT.toSeconds() + " s");
+        Progress progress = progress("stopping every run, then the daemon");
+        try {
+            call("daemon.shutdown", null);
+            if (pid.isPresent()) {
+                Optional<ProcessHandle> process = ProcessHandle.of(pid.get());
+                if (process.isPresent()) {
+                    try {
+                        process.get().onExit().get(EXIT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        throw new CliException(ExitCodes.FAILED, "the daemon (pid " + pid.get() + ") did not exit within "
+                                + EXIT_TIMEOUT.toSeconds() + " s");
+                    }
                 }
             }
+        } finally {
+            progress.close();
         }
         out().println("ccd daemon stopped");
         return ExitCodes.OK;

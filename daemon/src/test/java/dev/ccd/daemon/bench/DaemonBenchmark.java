@@ -33,6 +33,9 @@ public final class DaemonBenchmark {
             memory(daemon);
             rowsPerSecond(daemon);
             hundredRunners(daemon);
+        }
+        try {
+            orphanedRunners(root, home);
         } finally {
             // the home holds every run's logs and the database: ~20 MB per benchmark
             try (Stream<Path> files = Files.walk(home)) {
@@ -175,6 +178,31 @@ public final class DaemonBenchmark {
                         + "  [one run of %,d iterations of the scripted model, interval 0 (%,d 'ok' rows);"
                         + " timed from agent_iterations' own timestamps]%n",
                 cold * 1000.0 / coldMs, cold, (rows - cold) * 1000.0 / warmMs, rows - cold, rows, persisted);
+    }
+
+    /**
+     * The daemon killed with SIGKILL (no chance to stop anything): how long its runners outlive
+     * it. Each sees its stdin end and stops itself. 5 rounds of a fresh daemon with 3 runners.
+     */
+    static void orphanedRunners(Path root, Path base) throws Exception {
+        List<Double> gone = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            Path home = base.resolve("orphans-" + round);
+            try (BenchDaemon d = BenchDaemon.start(root, home)) {
+                Path script = d.script("orphan", 100);
+                List<Long> pids = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    pids.add(d.call("agent.start", d.startParams("orphan-" + i, script, 3600)).path("pid").asLong());
+                }
+                Measure.until(System.nanoTime(), () -> d.count("SELECT count(*) FROM agent_iterations WHERE status = 'ok'")
+                        >= 3, 30_000);
+                long t0 = System.nanoTime();
+                d.process.destroyForcibly();
+                gone.add(Measure.until(t0, () -> pids.stream().allMatch(Measure::gone), 30_000) / 1e6);
+            }
+        }
+        System.out.println("daemon kill -9 -> runners gone:  " + Measure.summary(gone)
+                + "  [3 runners past their first iteration; each stops itself at the end of its stdin]");
     }
 
     /** 100 runners started concurrently, all running, then the daemon stopped: nothing left. */

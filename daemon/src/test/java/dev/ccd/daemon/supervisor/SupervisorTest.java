@@ -88,7 +88,7 @@ class SupervisorTest {
     }
 
     @Test
-    void aRunnerKilledWithSigkillIsCrashedWithinASecondAndOthersRunOn() throws Exception {
+    void aRunnerKilledWithSigkillIsRecordedCrashedWithinASecondAndOthersRunOn() throws Exception {
         Supervisor supervisor = supervisor(null);
         RunRow victim = supervisor.start(spec("victim", RunSpec.RestartPolicy.NEVER, 0));
         RunRow bystander = supervisor.start(spec("bystander", RunSpec.RestartPolicy.NEVER, 0));
@@ -100,7 +100,8 @@ class SupervisorTest {
         Map<String, Object> row = runs("victim").get(0);
         assertThat(((Number) row.get("exit_code")).intValue()).isEqualTo(137);
         assertThat((String) row.get("error")).contains("code 137").contains("SIGKILL").contains("without an exit message");
-        assertThat(Instant.parse((String) row.get("ended_at"))).isBetween(killed, killed.plusSeconds(3));
+        // the daemon's own record of when it saw the death (the wait above allows for a slow test thread)
+        assertThat(Instant.parse((String) row.get("ended_at"))).isBetween(killed, killed.plusSeconds(1));
         assertThat(status("bystander")).isEqualTo("running");
         assertThat(Processes.alive(bystander.pid())).isTrue();
         long before = Db.count(home.db(), "SELECT count(*) FROM agent_iterations WHERE run_id = '" + bystander.id() + "'");

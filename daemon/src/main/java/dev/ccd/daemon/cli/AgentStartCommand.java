@@ -106,8 +106,14 @@ final class AgentStartCommand extends BaseCommand {
             p.set("env", env);
         }
         JsonNode run = call("agent.start", p);
+        String status = run.path("status").asText();
+        if (run.hasNonNull("ended_at")) {
+            // it started, and ended at once: a configuration the runner found wanting
+            throw new CliException(ExitCodes.FAILED, name + ": run " + run.path("id").asText() + " " + status
+                    + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : ""));
+        }
         out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
-                run.path("pid").asLong(), run.path("status").asText());
+                run.path("pid").asLong(), status);
         return ExitCodes.OK;
     }
 

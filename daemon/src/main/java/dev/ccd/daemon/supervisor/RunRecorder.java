@@ -58,6 +58,7 @@ final class RunRecorder {
             runner.ready.complete(ready);
         } else if (message instanceof Message.IterationStart start) {
             store.iterationStarted(runId, start.iteration(), Timestamps.now());
+            runner.underway.complete(null);
         } else if (message instanceof Message.IterationDone done) {
             store.iterationDone(runId, done, Timestamps.now());
             // the message as the runner sent it (op included): the cheapest payload there is

@@ -42,6 +42,8 @@ final class RunnerProcess {
     final CompletableFuture<Message.Ready> ready = new CompletableFuture<>();
     final CompletableFuture<Void> readerDone = new CompletableFuture<>();
     final CompletableFuture<RunRow> ended = new CompletableFuture<>();
+    /** Completed when the first iteration starts (the runner took its config) or the run ends. */
+    final CompletableFuture<Void> underway = new CompletableFuture<>();
 
     private final Process process;
     private final MessageWriter stdin;

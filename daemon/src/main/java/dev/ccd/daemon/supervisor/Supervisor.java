@@ -46,6 +46,8 @@ public final class Supervisor {
     private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a start waits, after the handshake, for the first iteration to begin (or the run to end). */
+    static final Duration UNDERWAY_WAIT = Duration.ofSeconds(5);
     static final Duration TERM_AFTER = Duration.ofSeconds(2);
     static final Duration KILL_AFTER = Duration.ofSeconds(5);
 
@@ -155,7 +157,21 @@ public final class Supervisor {
             // shutdown() began while this run was starting and may not have seen it
             beginStop(runner, "daemon stopping", KILL_AFTER);
         }
-        return awaitReady(runner);
+        RunRow ready = awaitReady(runner);
+        // What the runner can still find wrong after its handshake (a script it cannot read, a
+        // provider without its key) ends the run within milliseconds: the caller hears of it
+        // here rather than from a later status. A runner slow to take its config is running.
+        try {
+            runner.underway.get(UNDERWAY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            return store.run(runner.runId).orElse(ready);
+        } catch (TimeoutException e) {
+            return ready;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ready;
+        } catch (ExecutionException | SQLException e) {
+            return ready;
+        }
     }
 
     /** Records a new run; a clash of ids (two starts in one second) is retried with a new one. */
@@ -410,6 +426,7 @@ public final class Supervisor {
             } catch (SQLException | RuntimeException e) {
                 runner.ended.completeExceptionally(e);
             }
+            runner.underway.complete(null);
             if (end.status() == RunStatus.CRASHED && runner.stopReason == null) {
                 restarts.afterCrash(runner);
             }

@@ -195,4 +195,17 @@ class CliWorkflowsTest {
             assertThat(model.request(0).json().path("model").asText()).isEqualTo("gpt-4o-mini");
         }
     }
+
+    @Test
+    void aRunWhoseScriptTheRunnerCannotReadFailsTheStartWithTheRunnersReason() throws Exception {
+        Path script = script("{\"text\": \"fine\"}", "this line is not JSON");
+
+        Cli.Result start = ccd.run("agent", "start", "broken", "--template", "hello", "--script", script.toString(),
+                "--workdir", workdir("broken").toString());
+
+        assertThat(start.exitCode()).as(start.toString()).isEqualTo(1);
+        assertThat(start.err()).contains("broken: run ").contains("failed at start")
+                .contains("bad_config").contains(script + " line 2: not JSON");
+        assertThat(status("broken")).isEqualTo("failed");
+    }
 }

@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class AgentLoop {
     private static final Logger log = LoggerFactory.getLogger(AgentLoop.class);
     private static final int MAX_SUMMARY_CHARS = 4_000;
-    private static final int MAX_OUTPUT_TOKENS = 4_096;
     private static final int MAX_PAUSED_TURNS = 8;
     /** Replies cut off at the output limit in a row that end the iteration as an error. */
     static final int MAX_CUT_OFF_TURNS = 3;
@@ -223,7 +222,7 @@ public final class AgentLoop {
                 budget.beforeCall(model, iteration - 1);
                 deliverTaskNotices();
                 context.fit(system, conversation, toolSpecs);
-                ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, MAX_OUTPUT_TOKENS,
+                ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, 0,
                         system.length() + conversation.chars()));
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {

@@ -53,7 +53,7 @@ public final class AnthropicProvider implements LlmProvider {
     private ObjectNode body(ModelRequest request) {
         ObjectNode body = HttpCaller.JSON.createObjectNode();
         body.put("model", settings.model());
-        body.put("max_tokens", settings.maxOutputTokens());
+        body.put("max_tokens", settings.maxOutputTokens(request));
         if (!request.system().isBlank()) {
             body.put("system", request.system());
         }

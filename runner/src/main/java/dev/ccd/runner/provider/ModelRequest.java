@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param messages a read-only view of the caller's conversation (not copied: a long run's
  *                 conversation is large, and it does not change while the call is made)
+ * @param maxOutputTokens a cap below the run's configured {@code max_output_tokens} for this call
+ *                 (a summary needs less), or 0 for the configured one
  * @param chars    characters of everything the model reads: system, messages (tools excluded)
  */
 public record ModelRequest(String system, List<ChatMessage> messages, List<ToolSpec> tools, int maxOutputTokens,

@@ -53,7 +53,7 @@ public final class OpenAiProvider implements LlmProvider {
     private ObjectNode body(ModelRequest request) {
         ObjectNode body = HttpCaller.JSON.createObjectNode();
         body.put("model", settings.model());
-        body.put("max_tokens", settings.maxOutputTokens());
+        body.put("max_tokens", settings.maxOutputTokens(request));
         ArrayNode messages = body.putArray("messages");
         if (!request.system().isBlank()) {
             messages.addObject().put("role", "system").put("content", request.system());

@@ -33,6 +33,11 @@ public record ProviderSettings(
         Duration retryMax,
         Duration cooldown) {
 
+    /** {@code max_tokens} for one request: the configured limit, or the request's lower cap. */
+    public int maxOutputTokens(ModelRequest request) {
+        return request.maxOutputTokens() > 0 ? Math.min(request.maxOutputTokens(), maxOutputTokens) : maxOutputTokens;
+    }
+
     public ProviderSettings {
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("model is required");

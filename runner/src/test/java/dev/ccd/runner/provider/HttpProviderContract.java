@@ -68,6 +68,22 @@ abstract class HttpProviderContract {
         return new ModelRequest("You are terse.", List.of(ChatMessage.user("hi")), List.of(), 1000);
     }
 
+    @Test
+    void maxTokensIsTheConfiguredLimitOrARequestsLowerCap() throws Exception {
+        server.enqueue(ok("a"), ok("b"), ok("c"));
+        LlmProvider provider = provider();
+        List<ChatMessage> hi = List.of(ChatMessage.user("hi"));
+
+        provider.complete(new ModelRequest("", hi, List.of(), 0));
+        provider.complete(new ModelRequest("", hi, List.of(), 200));
+        provider.complete(new ModelRequest("", hi, List.of(), 5000));
+
+        assertThat(server.request(0).json().path("max_tokens").asInt()).isEqualTo(1000);
+        assertThat(server.request(1).json().path("max_tokens").asInt()).isEqualTo(200);
+        assertThat(server.request(2).json().path("max_tokens").asInt()).as("never above the configured limit")
+                .isEqualTo(1000);
+    }
+
     static long millisBetween(long fromNanos, long toNanos) {
         return Duration.ofNanos(toNanos - fromNanos).toMillis();
     }

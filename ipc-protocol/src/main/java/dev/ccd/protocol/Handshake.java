@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Handshake {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    static final JsonFactory FACTORY = new JsonFactory();
 
     private Handshake() {
     }

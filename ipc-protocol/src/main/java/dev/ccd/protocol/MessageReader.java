@@ -40,7 +40,7 @@ public final class MessageReader implements Closeable {
     /**
      * As {@link #read()}, for the first line a runner reads: when the line is an {@code init}, the
      * protocol it asks for goes to {@code onInit} before the rest of the line is decoded (see
-     * {@link Handshake}).
+     * {@link Handshake}), and a well-formed init is decoded without databind ({@link InitDecoder}).
      */
     public ReadResult readInit(IntConsumer onInit) throws IOException {
         return read(onInit);
@@ -54,13 +54,15 @@ public final class MessageReader implements Closeable {
         } else if (length == LineReader.TOO_LONG) {
             result = new ReadResult.LineTooLong(lines.discardedLength(), lines.maxLineBytes());
         } else {
+            Message.Init init = null;
             if (onInit != null) {
                 int protocol = Handshake.initProtocol(lines.buffer(), 0, length);
                 if (protocol >= 0) {
                     onInit.accept(protocol);
+                    init = InitDecoder.decode(lines.buffer(), 0, length);
                 }
             }
-            result = MessageCodec.decode(lines.buffer(), 0, length);
+            result = init != null ? new ReadResult.Received(init) : MessageCodec.decode(lines.buffer(), 0, length);
         }
         if (result.isProtocolError()
                 || (result instanceof ReadResult.EndOfStream end && end.partialLineBytes() > 0)) {

@@ -172,8 +172,10 @@ public final class RunnerMain {
                 settings.tailLines(), settings.maxRunning());
     }
 
+    /** The mapper, the encoders of the first iteration's messages, then logging. */
     private static void warmUp() {
         MessageCodec.encode(new Message.IterationStart(1));
+        MessageCodec.encode(new Message.IterationDone(1, "ok", 0, "", 0, 0, 0));
         log();
     }
 

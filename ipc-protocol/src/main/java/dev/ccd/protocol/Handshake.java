@@ -3,6 +3,7 @@ package dev.ccd.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -17,7 +18,9 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Handshake {
 
-    static final JsonFactory FACTORY = new JsonFactory();
+    /** Duplicate keys are an error here: such a line is left to the full decoder to judge. */
+    static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private Handshake() {
     }

@@ -41,6 +41,7 @@ class HandshakeTest {
             "{\"op\":1,\"protocol\":1}",
             "[\"op\",\"init\"]",
             "{\"op\":\"init\",\"protocol\":1",
+            "{\"op\":\"init\",\"protocol\":1,\"protocol\":2}",
             "hello runner",
             ""})
     void anythingElseIsLeftToTheFullDecoder(String line) {

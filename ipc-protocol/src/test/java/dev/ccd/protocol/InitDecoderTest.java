@@ -92,6 +92,7 @@ class InitDecoderTest {
         }
         assertThat(fast("{\"op\":\"init\",\"protocol\":1}")).isNull();
         assertThat(fast(FULL + " {}")).isNull();
+        assertThat(fast(FULL.replace("\"ask\":true", "\"ask\":true,\"ask\":false"))).as("a duplicate key").isNull();
         assertThat(fast(FULL.replace("\"op\":\"init\"", "\"op\":\"stop\""))).isNull();
     }
 

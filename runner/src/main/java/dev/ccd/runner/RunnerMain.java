@@ -96,7 +96,9 @@ public final class RunnerMain {
         Message.Init start;
         try {
             start = init.get(INIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | InterruptedException | TimeoutException e) {
+        } catch (TimeoutException e) {
+            return badInit(link, new TimeoutException("init was not decoded within " + INIT_TIMEOUT_MS + " ms"));
+        } catch (ExecutionException | InterruptedException e) {
             return badInit(link, e);
         }
         Run run;
@@ -121,7 +123,8 @@ public final class RunnerMain {
     }
 
     private static int badInit(RunnerLink link, Exception e) {
-        String why = e.getCause() != null ? e.getCause().getMessage() : e.toString();
+        String why = e.getCause() != null ? e.getCause().getMessage()
+                : e.getMessage() != null ? e.getMessage() : e.toString();
         log().error("no usable init: {}", why);
         link.send(new Message.Exit("bad_config", 0, why));
         return 2;

@@ -143,6 +143,39 @@ class ProviderRunnerJvmTest {
     }
 
     @Test
+    void threeCutOffToolCallsInARowEndTheIterationAndTheNextRequestStillAnswersEveryCall() throws Exception {
+        server.enqueue(
+                FakeModelReplies.anthropicCutOff(null, new Call("toolu_1", "write_file", "{\"path\":\"a\"}")),
+                FakeModelReplies.anthropicCutOff(null, new Call("toolu_2", "write_file", "{\"path\":\"a\"}")),
+                FakeModelReplies.anthropicCutOff(null, new Call("toolu_3", "write_file", "{\"path\":\"a\"}")),
+                FakeModelReplies.anthropicText("next iteration"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), "claude-sonnet-4-5", new Budget(null, null, 2), 0, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        List<Message.IterationDone> done = messages.stream().filter(Message.IterationDone.class::isInstance)
+                .map(Message.IterationDone.class::cast).toList();
+        assertThat(done).extracting(Message.IterationDone::status).containsExactly("error", "ok");
+        assertThat(done.get(0).summary()).startsWith("the model's replies were cut off at the output limit 3 times");
+        assertThat(tmp.resolve("work/a")).doesNotExist();
+        // the fourth request (the next iteration) answers every tool_use it carries
+        List<String> uses = new java.util.ArrayList<>();
+        List<String> results = new java.util.ArrayList<>();
+        for (JsonNode message : server.request(3).json().path("messages")) {
+            for (JsonNode block : message.path("content")) {
+                if (block.path("type").asText().equals("tool_use")) {
+                    uses.add(block.path("id").asText());
+                } else if (block.path("type").asText().equals("tool_result")) {
+                    results.add(block.path("tool_use_id").asText());
+                }
+            }
+        }
+        assertThat(uses).containsExactly("toolu_1", "toolu_2", "toolu_3");
+        assertThat(results).containsExactlyElementsOf(uses);
+    }
+
+    @Test
     void anOpenAiReplyCutOffAtItsLengthIsContinuedAndThreeInARowEndTheIterationAsAnError() throws Exception {
         server.enqueue(
                 FakeModelReplies.openAiCutOff("The first part of a long answer"),

@@ -107,10 +107,15 @@ final class AgentStartCommand extends BaseCommand {
         }
         JsonNode run = call("agent.start", p);
         String status = run.path("status").asText();
-        if (run.hasNonNull("ended_at")) {
-            // it started, and ended at once: a configuration the runner found wanting
+        if (status.equals("failed") || status.equals("crashed")) {
+            // it started, and ended at once: a configuration the runner found wanting, say
             throw new CliException(ExitCodes.FAILED, name + ": run " + run.path("id").asText() + " " + status
-                    + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : ""));
+                    + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : "")
+                    + (status.equals("crashed") ? " (see ccd agent status " + name + " for a pending restart)" : ""));
+        }
+        if (run.hasNonNull("ended_at")) {
+            out().printf("started %s: run %s ended at once, %s%n", name, run.path("id").asText(), status);
+            return ExitCodes.OK;
         }
         out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
                 run.path("pid").asLong(), status);

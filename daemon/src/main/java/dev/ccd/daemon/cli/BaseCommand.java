@@ -9,6 +9,7 @@ import dev.ccd.daemon.control.RpcException;
 import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -91,8 +92,16 @@ abstract class BaseCommand implements Callable<Integer> {
         return interactive() ? Progress.start(err(), what, Progress.QUIET) : Progress.none();
     }
 
-    /** True when stderr is a terminal: then long waits show progress. */
+    /**
+     * True when stderr is a terminal: then long waits show progress. (Linux: where fd 2 leads;
+     * {@code System.console()} answers for stdin and stdout, not for stderr.)
+     */
     static boolean interactive() {
-        return System.console() != null;
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 }

@@ -155,6 +155,10 @@ final class AgentStartRequest {
                 throw p.invalid("env", "may hold only string provider variables (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL,"
                         + " OPENAI_API_KEY, OPENAI_BASE_URL), not '" + e.getKey() + "'");
             }
+            if (e.getValue().textValue().chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                // named, never quoted: the value is a key
+                throw p.invalid("env", "'" + e.getKey() + "' holds a control character; no key or URL does");
+            }
             if (PROVIDER_ENV.get(provider).contains(e.getKey())) {
                 secrets.put(e.getKey(), e.getValue().textValue());
             }

@@ -3,6 +3,7 @@ package dev.ccd.daemon.store;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,6 +51,25 @@ final class SqlWriter implements AutoCloseable {
 
         void afterCommit(Runnable hook) {
             afterCommit.add(hook);
+        }
+
+        /**
+         * Runs {@code part} so that its statements commit all or none even if it fails halfway
+         * (the batch's other writes commit regardless); the hooks it registered go with it.
+         */
+        <T> T atomically(Action<T> part) throws SQLException {
+            int hooks = afterCommit.size();
+            Savepoint savepoint = connection.setSavepoint();
+            try {
+                T value = part.apply(this);
+                connection.releaseSavepoint(savepoint);
+                return value;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback(savepoint);
+                connection.releaseSavepoint(savepoint);
+                afterCommit.subList(hooks, afterCommit.size()).clear();
+                throw e;
+            }
         }
     }
 

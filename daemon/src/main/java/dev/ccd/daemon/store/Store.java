@@ -118,21 +118,22 @@ public final class Store implements AutoCloseable {
     public CompletableFuture<EventRow> setLiveStatus(String runId, RunStatus status, String kind, ObjectNode payload) {
         String ts = Timestamps.now();
         String json = payload == null ? null : payload.toString();
-        return writer.submit(tx -> {
-            PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = ? WHERE id = ? AND status IN " + LIVE
+        return writer.submit(tx -> tx.atomically(t -> {
+            PreparedStatement st = t.prepare("UPDATE agent_runs SET status = ? WHERE id = ? AND status IN " + LIVE
                     + " AND status != 'stopping'");
             st.setString(1, status.dbName());
             st.setString(2, runId);
             st.executeUpdate();
-            return insertEvent(tx, ts, kind, runId, json);
-        });
+            return insertEvent(t, ts, kind, runId, json);
+        }));
     }
 
     public CompletableFuture<Void> setRunning(String runId, long pid) {
         return writer.submit(tx -> {
-            // only from starting: a stop during the handshake keeps its 'stopping'
-            PreparedStatement st = tx.prepare(
-                    "UPDATE agent_runs SET status = 'running', pid = ? WHERE id = ? AND status = 'starting'");
+            // the pid always; 'running' only from 'starting': a stop, a pause or a question the
+            // runner's first messages already recorded keep their status, and so does an end
+            PreparedStatement st = tx.prepare("UPDATE agent_runs SET pid = ?,"
+                    + " status = CASE WHEN status = 'starting' THEN 'running' ELSE status END WHERE id = ?");
             st.setLong(1, pid);
             st.setString(2, runId);
             st.executeUpdate();
@@ -196,9 +197,9 @@ public final class Store implements AutoCloseable {
             throw new IllegalArgumentException("not a terminal status: " + status);
         }
         String eventJson = event.toString();
-        return writer.submit(tx -> {
-            insertEvent(tx, ts, "run_ended", runId, eventJson);
-            PreparedStatement st = tx.prepare("UPDATE agent_runs SET status = ?, exit_code = ?, error = ?,"
+        return writer.submit(tx -> tx.atomically(t -> {
+            insertEvent(t, ts, "run_ended", runId, eventJson);
+            PreparedStatement st = t.prepare("UPDATE agent_runs SET status = ?, exit_code = ?, error = ?,"
                     + " ended_at = ? WHERE id = ? AND status IN " + LIVE);
             st.setString(1, status.dbName());
             setInt(st, 2, exitCode);
@@ -207,10 +208,10 @@ public final class Store implements AutoCloseable {
             st.setString(5, runId);
             boolean ended = st.executeUpdate() == 1;
             if (ended) {
-                closeOpenRows(tx, runId, ts);
+                closeOpenRows(t, runId, ts);
             }
             return ended;
-        });
+        }));
     }
 
     /** At daemon start: every run still in a live status lost its daemon. Returns their ids. */

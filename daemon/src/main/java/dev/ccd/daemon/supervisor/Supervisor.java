@@ -58,6 +58,15 @@ public final class Supervisor {
     private final Approvals approvals;
     /** Live runs by name; a null-process placeholder holds a name while its run starts. */
     private final Map<String, Slot> live = new ConcurrentHashMap<>();
+    /**
+     * Where a run's end is recorded: not on the thread that saw the exit (the JDK's process
+     * reaper, a reader, or the shared timer of delayed futures, which the stop ladders need).
+     */
+    private final java.util.concurrent.ExecutorService endings = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "run-end");
+        thread.setDaemon(true);
+        return thread;
+    });
     /** Pending restarts by name, cancelled by a stop. */
     private final Map<String, Restarts.Pending> pendingRestarts = new ConcurrentHashMap<>();
     private final Restarts restarts;
@@ -131,16 +140,18 @@ public final class Supervisor {
             long spawnNanos = System.nanoTime();
             try {
                 process = builder.start();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 starting.release();
                 throw e;
             }
             runner = new RunnerProcess(runId, spec, restartCount, home.run(runId).resolve("stderr.log"), process,
                     spawnNanos);
             runner.ready.whenComplete((ready, failure) -> starting.release());
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
             live.remove(spec.name(), slot);
-            String error = "could not start the runner: " + e.getMessage();
+            // a runtime failure's message may quote the environment, and with it an API key
+            String error = "could not start the runner: "
+                    + (e instanceof RuntimeException ? e.getClass().getSimpleName() : e.getMessage());
             store.endRun(runId, RunStatus.FAILED, null, error, Timestamps.now(), MessageCodec.mapper().createObjectNode()
                     .put("status", RunStatus.FAILED.dbName()).put("reason", "start_failed").put("error", error));
             throw new SupervisorException(SupervisorException.Kind.FAILED, error);
@@ -148,7 +159,7 @@ public final class Supervisor {
         slot.runner = runner;
         runner.startReading(recorder::onOutcome);
         CompletableFuture.allOf(runner.onExit(), runner.readerDone)
-                .thenRun(() -> finish(runner, slot));
+                .thenRunAsync(() -> finish(runner, slot), endings);
         // Nothing else holds the runner's stdout, so its end of stream follows its exit at once;
         // the bound only guards against a reader that cannot finish.
         runner.onExit().thenRun(() -> runner.readerDone.completeOnTimeout(null, 5, TimeUnit.SECONDS));
@@ -163,13 +174,14 @@ public final class Supervisor {
         // here rather than from a later status. A runner slow to take its config is running.
         try {
             runner.underway.get(UNDERWAY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            return store.run(runner.runId).orElse(ready);
-        } catch (TimeoutException e) {
-            return ready;
+        } catch (TimeoutException | ExecutionException e) {
+            // still preparing, or a stop came first: the row says which
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ready;
-        } catch (ExecutionException | SQLException e) {
+        }
+        try {
+            return store.run(runner.runId).orElse(ready);
+        } catch (SQLException e) {
             return ready;
         }
     }

@@ -124,4 +124,15 @@ class ControlServerTest {
         assertThat(r.path("error").path("code").asInt()).isEqualTo(-32602);
         assertThat(r.path("error").path("message").asText()).contains("'name' must be a string, got 7");
     }
+
+    @Test
+    void aKeyWithAControlCharacterIsRefusedNamingTheVariableNotItsValue() throws Exception {
+        JsonNode r = send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"agent.start\",\"params\":{\"name\":\"k\","
+                + "\"template\":\"hello\",\"provider\":\"anthropic\",\"env\":{\"ANTHROPIC_API_KEY\":\"sk-secret\\u0000x\"}}}");
+
+        assertThat(r.path("error").path("code").asInt()).isEqualTo(-32602);
+        assertThat(r.path("error").path("data").path("field").asText()).isEqualTo("env");
+        assertThat(r.path("error").path("message").asText()).contains("ANTHROPIC_API_KEY").doesNotContain("sk-secret");
+        assertThat(home.workspaces().resolve("k")).doesNotExist();
+    }
 }

@@ -230,6 +230,11 @@ public final class AgentLoop {
                 }
                 if (isCutOff(turn)) {
                     if (++cutOff >= MAX_CUT_OFF_TURNS) {
+                        if (!turn.toolCalls().isEmpty()) {
+                            // a tool call left without its result would make the next request
+                            // invalid for both APIs
+                            conversation.add(afterCutOff(turn));
+                        }
                         outcome.status = "error";
                         outcome.summary = "the model's replies were cut off at the output limit " + MAX_CUT_OFF_TURNS
                                 + " times in a row" + (outcome.summary.isEmpty() ? "" : ": " + outcome.summary);

@@ -175,11 +175,15 @@ public final class RunnerMain {
                 settings.tailLines(), settings.maxRunning());
     }
 
-    /** The mapper, the encoders of the first iteration's messages, then logging. */
+    /**
+     * The mapper, the encoders of the first iteration's messages, logging, then the decoder of
+     * what the daemon sends after init (its first use would otherwise slow the first stop).
+     */
     private static void warmUp() {
         MessageCodec.encode(new Message.IterationStart(1));
         MessageCodec.encode(new Message.IterationDone(1, "ok", 0, "", 0, 0, 0));
         log();
+        MessageCodec.decode("{\"op\":\"stop\",\"reason\":\"warm-up\"}");
     }
 
     private static Logger log() {

@@ -89,9 +89,9 @@ final class AgentStartRequest {
                 p.optionalDouble("retry_max_s", 0.001, 3600),
                 p.optionalDouble("cooldown_s", 0, 3600));
         Double interval = p.optionalDouble("interval_s", 0, 86_400);
-        String model = p.optionalString("model");
+        String model = sameChoice(p, "model") ? p.optionalString("model") : null;
         RunConfig config = new RunConfig(provider, model == null ? RunConfig.defaultModel(provider) : model,
-                p.optionalString("base_url"),
+                sameChoice(p, "base_url") ? p.optionalString("base_url") : null,
                 script == null ? null : script.toString(), workdir.toString(), "", interval == null ? 0 : interval,
                 p.bool("ask", false), p.optionalDouble("permission_timeout_s", 1, 7 * 86_400), budget, options,
                 p.optionalInt("context_window", 1000, 10_000_000), p.optionalDouble("compact_threshold", 0.1, 0.95),
@@ -164,6 +164,15 @@ final class AgentStartRequest {
             }
         }
         return secrets;
+    }
+
+    /**
+     * A model or base URL belongs to the provider chosen with it: one from config.json is dropped
+     * when the command line picks another provider, rather than sent to the wrong API.
+     */
+    private static boolean sameChoice(Params p, String field) {
+        int provider = p.source("provider");
+        return provider < 0 || p.source(field) <= provider;
     }
 
     private static boolean blank(String value) {

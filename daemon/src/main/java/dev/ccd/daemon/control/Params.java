@@ -49,6 +49,23 @@ final class Params {
         return null;
     }
 
+    /**
+     * Where a field's value comes from: 0 the request, 1 the first defaults layer, and so on;
+     * -1 when no layer has it.
+     */
+    int source(String field) {
+        JsonNode v = node.get(field);
+        if (v != null && !v.isNull()) {
+            return 0;
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).getKey().hasNonNull(field)) {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
     RpcException invalid(String field, String problem) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {

@@ -182,7 +182,10 @@ class CliWorkflowsTest {
     }
 
     @Test
-    void aRunWithoutAModelRecordsTheModelItsProviderUses() throws Exception {
+    void aRunWithoutAModelRecordsTheModelItsProviderUsesNotOneConfiguredForAnotherProvider() throws Exception {
+        // config.json chose another provider, with its model and URL: they do not follow --provider
+        Files.writeString(home.resolve("config.json"), "{\"provider\": \"anthropic\", \"model\": \"claude-from-config\","
+                + " \"base_url\": \"http://127.0.0.1:9/never\"}");
         try (FakeModelServer model = FakeModelServer.start()) {
             model.enqueue(FakeModelReplies.openAiText("hello from the default model"));
 

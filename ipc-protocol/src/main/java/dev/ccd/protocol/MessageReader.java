@@ -38,9 +38,9 @@ public final class MessageReader implements Closeable {
     }
 
     /**
-     * As {@link #read()}, for the first line a runner reads: when the line is an {@code init}, the
-     * protocol it asks for goes to {@code onInit} before the rest of the line is decoded (see
-     * {@link Handshake}), and a well-formed init is decoded without databind ({@link InitDecoder}).
+     * As {@link #read()}, for the first line a runner reads: a well-formed init is decoded without
+     * databind ({@link InitDecoder}); when the line is an {@code init}, the protocol it asks for
+     * goes to {@code onInit} before anything slower is done with the line (see {@link Handshake}).
      */
     public ReadResult readInit(IntConsumer onInit) throws IOException {
         return read(onInit);
@@ -56,10 +56,11 @@ public final class MessageReader implements Closeable {
         } else {
             Message.Init init = null;
             if (onInit != null) {
-                int protocol = Handshake.initProtocol(lines.buffer(), 0, length);
+                // one parse for a well-formed init; the peek only for what the fast path leaves
+                init = InitDecoder.decode(lines.buffer(), 0, length);
+                int protocol = init != null ? init.protocol() : Handshake.initProtocol(lines.buffer(), 0, length);
                 if (protocol >= 0) {
                     onInit.accept(protocol);
-                    init = InitDecoder.decode(lines.buffer(), 0, length);
                 }
             }
             result = init != null ? new ReadResult.Received(init) : MessageCodec.decode(lines.buffer(), 0, length);

@@ -22,8 +22,6 @@ import java.util.Map;
  * what is missing or wrong: it becomes the run's {@code bad_config} error.
  */
 final class Providers {
-    static final String ANTHROPIC_MODEL = RunConfig.defaultModel("anthropic");
-    static final String OPENAI_MODEL = RunConfig.defaultModel("openai");
 
     private Providers() {
     }
@@ -42,10 +40,10 @@ final class Providers {
                     throw new IllegalArgumentException("provider anthropic needs the environment variable"
                             + " ANTHROPIC_API_KEY (set it where you run 'ccd agent start' or 'ccd start')");
                 }
-                yield new AnthropicProvider(settings(config, ANTHROPIC_MODEL,
+                yield new AnthropicProvider(settings(config,
                         baseUrl(config, env.get("ANTHROPIC_BASE_URL"), "https://api.anthropic.com"), key), transcript);
             }
-            case "openai" -> new OpenAiProvider(settings(config, OPENAI_MODEL,
+            case "openai" -> new OpenAiProvider(settings(config,
                     baseUrl(config, env.get("OPENAI_BASE_URL"), "https://api.openai.com/v1"), env.get("OPENAI_API_KEY")),
                     transcript);
             default -> throw new IllegalArgumentException("unknown provider '" + config.provider()
@@ -53,11 +51,11 @@ final class Providers {
         };
     }
 
-    private static ProviderSettings settings(RunConfig config, String defaultModel, URI baseUrl, String key) {
+    private static ProviderSettings settings(RunConfig config, URI baseUrl, String key) {
         ProviderOptions o = config.providerOptions() != null ? config.providerOptions()
                 : new ProviderOptions(null, null, null, null, null, null, null);
         return new ProviderSettings(
-                config.model() != null ? config.model() : defaultModel,
+                config.model() != null ? config.model() : RunConfig.defaultModel(config.provider()),
                 baseUrl,
                 key == null || key.isBlank() ? null : key,
                 o.maxOutputTokens() != null ? o.maxOutputTokens() : 4096,

@@ -36,17 +36,8 @@ final class Params {
 
     /** The request's value, else the first default's; null when none has one. */
     JsonNode get(String field) {
-        JsonNode v = node.get(field);
-        if (v != null && !v.isNull()) {
-            return v;
-        }
-        for (var layer : layers) {
-            v = layer.getKey().get(field);
-            if (v != null && !v.isNull()) {
-                return v;
-            }
-        }
-        return null;
+        int source = source(field);
+        return source < 0 ? null : source == 0 ? node.get(field) : layers.get(source - 1).getKey().get(field);
     }
 
     /**
@@ -67,14 +58,10 @@ final class Params {
     }
 
     RpcException invalid(String field, String problem) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            for (var layer : layers) {
-                if (layer.getKey().hasNonNull(field)) {
-                    return new RpcException(RpcException.INVALID_PARAMS, layer.getValue() + ": '" + field + "' " + problem,
-                            field);
-                }
-            }
+        int source = source(field);
+        if (source > 0) {
+            return new RpcException(RpcException.INVALID_PARAMS, layers.get(source - 1).getValue() + ": '" + field + "' "
+                    + problem, field);
         }
         return RpcException.invalidParam(field, problem);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageReader;
 import dev.ccd.protocol.MessageWriter;
-import dev.ccd.protocol.ProcessTree;
+import dev.ccd.process.ProcessTree;
 import dev.ccd.protocol.ReadResult;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -105,7 +105,7 @@ public final class RunnerHarness implements AutoCloseable {
     @Override
     public void close() {
         try {
-            ProcessTree.destroy(process.toHandle(), Duration.ZERO);
+            ProcessTree.killAndAwait(process.toHandle(), Duration.ofSeconds(1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

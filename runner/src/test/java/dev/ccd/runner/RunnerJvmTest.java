@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
-import dev.ccd.protocol.ProcessTree;
+import dev.ccd.process.ProcessTree;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TemplateSpec;
 import java.io.IOException;

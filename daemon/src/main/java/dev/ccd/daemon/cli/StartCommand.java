@@ -2,6 +2,9 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.CcdHome;
+import dev.ccd.process.Command;
+import dev.ccd.process.LocalLauncher;
+import dev.ccd.process.ManagedProcess;
 import dev.ccd.daemon.DaemonMain;
 import dev.ccd.daemon.PidFile;
 import dev.ccd.daemon.control.ControlClient;
@@ -41,11 +44,11 @@ final class StartCommand extends BaseCommand {
         }
         home.ensureLayout();
         Path console = home.logs().resolve("daemon.out");
-        Process daemon = new ProcessBuilder(daemonCommand(home))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(console.toFile())
-                .redirectErrorStream(true)
-                .start();
+        // In a session of its own: the daemon outlives this CLI and the terminal it was typed in.
+        ManagedProcess daemon = LocalLauncher.instance().start(Command.of(daemonCommand(home), home.root())
+                .withStdin(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .withStdout(ProcessBuilder.Redirect.to(console.toFile()))
+                .mergingStderr());
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         boolean dots = interactive();
         if (dots) {
@@ -66,16 +69,16 @@ final class StartCommand extends BaseCommand {
                     err().println();
                 }
                 String output = Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8).strip() : "";
-                throw new CliException(ExitCodes.FAILED, "the daemon exited with code " + daemon.exitValue()
+                throw new CliException(ExitCodes.FAILED, "the daemon exited with code " + daemon.exitCode()
                         + (output.isEmpty() ? "" : ": " + output.replaceFirst("^ccd: ", "")));
             }
             if (dots) {
                 err().print(".");
                 err().flush();
             }
-            daemon.waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            daemon.awaitExit(Duration.ofMillis(50));
         }
-        daemon.destroyForcibly();
+        daemon.kill();
         throw new CliException(ExitCodes.FAILED, "the daemon did not answer within " + READY_TIMEOUT.toSeconds()
                 + " s; see " + console + " and " + home.logs().resolve("daemon.log"));
     }
@@ -90,9 +93,6 @@ final class StartCommand extends BaseCommand {
 
     private static List<String> daemonCommand(CcdHome home) {
         List<String> command = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            command.add("/usr/bin/setsid");
-        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-XX:+UseSerialGC");
         command.add("-Xmx256m");

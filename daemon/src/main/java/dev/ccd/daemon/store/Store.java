@@ -286,6 +286,22 @@ public final class Store implements AutoCloseable {
         });
     }
 
+    /**
+     * An answer recorded but not delivered to the runner: the request is {@code expired} with
+     * {@code reason}, so that the record never claims an approval the runner did not get.
+     */
+    public CompletableFuture<Void> permissionUndelivered(String id, String reason, String ts) {
+        return writer.submit(tx -> {
+            PreparedStatement st = tx.prepare("UPDATE permission_requests SET status = 'expired', reason = ?,"
+                    + " answered_at = ? WHERE id = ? AND status IN ('approved', 'denied')");
+            st.setString(1, reason);
+            st.setString(2, ts);
+            st.setString(3, id);
+            st.executeUpdate();
+            return null;
+        });
+    }
+
     /** One request, or the pending ones (newest last) when {@code id} is null; with the run's name. */
     public List<PermissionRow> permissions(String id) throws SQLException {
         String sql = "SELECT p.id, p.run_id, r.name, p.tool, p.input_json, p.rationale, p.status, p.created_at,"

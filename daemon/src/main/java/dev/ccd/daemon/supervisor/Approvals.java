@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,14 +34,14 @@ final class Approvals {
 
     private final Store store;
     /** Finds the live runner of a run id, if any. */
-    private final Function<String, RunnerProcess> liveRunner;
+    private final Function<String, Optional<RunHandle>> liveRunner;
 
-    Approvals(Store store, Function<String, RunnerProcess> liveRunner) {
+    Approvals(Store store, Function<String, Optional<RunHandle>> liveRunner) {
         this.store = store;
         this.liveRunner = liveRunner;
     }
 
-    void onRequest(RunnerProcess runner, Message.PermissionRequest request) {
+    void onRequest(RunHandle runner, Message.PermissionRequest request) {
         store.permissionRequested(runner.runId, request, Timestamps.now());
         ObjectNode payload = MessageCodec.mapper().createObjectNode().put("request_id", request.requestId())
                 .put("tool", request.tool()).put("input", abbreviate(request.input().toString()));
@@ -53,7 +54,9 @@ final class Approvals {
     /**
      * The operator's answer.
      *
-     * @throws SupervisorException NOT_FOUND for an unknown id, CONFLICT for one already answered
+     * @throws SupervisorException NOT_FOUND for an unknown id, CONFLICT for one already answered,
+     *     FAILED when the answer could not reach the runner (the request is then recorded
+     *     {@code expired} with that reason, never {@code approved})
      */
     PermissionRow answer(String id, boolean granted, String reason) throws SupervisorException {
         PermissionRow row = find(id);
@@ -61,46 +64,68 @@ final class Approvals {
             throw new SupervisorException(SupervisorException.Kind.CONFLICT, "permission request " + id + " is already "
                     + row.status() + (row.answeredAt() == null ? "" : " (at " + row.answeredAt() + ")"));
         }
-        if (!settle(id, granted ? "approved" : "denied", reason, granted)) {
+        Optional<RunHandle> runner = liveRunner.apply(row.runId());
+        if (runner.isEmpty() || !runner.get().reachable()) {
+            // the run is ending: its end expires the request; nothing is sent, nothing claimed
+            throw new SupervisorException(SupervisorException.Kind.FAILED, "permission request " + id
+                    + " cannot be answered: its run " + row.runId() + " is ending and no longer reads answers");
+        }
+        Delivery delivery = settle(id, granted ? "approved" : "denied", reason, granted);
+        if (delivery == null) {
             throw new SupervisorException(SupervisorException.Kind.CONFLICT, "permission request " + id
                     + " was answered meanwhile: it is " + find(id).status());
+        }
+        if (!delivery.delivered()) {
+            throw new SupervisorException(SupervisorException.Kind.FAILED, "permission request " + id
+                    + " was not answered: " + delivery.problem());
         }
         return find(id);
     }
 
-    /** Records the answer if the request is still pending, then tells the runner. */
-    private boolean settle(String id, String status, String reason, boolean granted) {
+    /**
+     * Records the answer if the request is still pending, then tells the runner. The database
+     * decides who answers first, and the record comes before the message: a runner that asks
+     * again or pauses at once must not be overtaken by this answer's {@code running}. An answer
+     * that then cannot be delivered is recorded {@code expired}, with why.
+     *
+     * @return null when the request was no longer pending; else whether the runner was told
+     */
+    private Delivery settle(String id, String status, String reason, boolean granted) {
         boolean settled;
         try {
             settled = store.permissionAnswered(id, status, reason, Timestamps.now()).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return null;
         } catch (ExecutionException e) {
             log.error("recording the answer to {} failed: {}", id, e.getCause().toString());
-            return false;
+            return null;
         }
         if (!settled) {
-            return false;
+            return null;
         }
         try {
             List<PermissionRow> rows = store.permissions(id);
             String runId = rows.isEmpty() ? null : rows.get(0).runId();
             ObjectNode payload = MessageCodec.mapper().createObjectNode().put("request_id", id).put("reason", reason);
-            RunnerProcess runner = runId == null ? null : liveRunner.apply(runId);
-            if (runner != null) {
-                // the status first: a runner that asks again or pauses at once must not be
-                // overtaken by this 'running'
-                store.setLiveStatus(runId, RunStatus.RUNNING, "permission_" + status, payload);
-                runner.send(new Message.PermissionResponse(id, granted, reason));
-            } else {
+            Optional<RunHandle> runner = runId == null ? Optional.empty() : liveRunner.apply(runId);
+            if (runner.isEmpty()) {
                 store.event("permission_" + status, runId, payload);
+                return Delivery.failed("its run has ended");
+            }
+            store.setLiveStatus(runId, RunStatus.RUNNING, "permission_" + status, payload);
+            Delivery delivery = runner.get().send(new Message.PermissionResponse(id, granted, reason));
+            if (!delivery.delivered()) {
+                log.warn("{} - the answer to {} did not reach the runner: {}", runId, id, delivery.problem());
+                store.permissionUndelivered(id, "the answer (" + status + ") did not reach the runner: "
+                        + delivery.problem(), Timestamps.now());
             }
             log.info("{} - permission request {} {}", runId, id, status);
+            return delivery;
         } catch (SQLException e) {
             log.error("permission request {}: {}", id, e.getMessage());
+            return Delivery.failed("ccd.db could not be read: " + e.getMessage());
         }
-        return true;
     }
 
     private PermissionRow find(String id) throws SupervisorException {
@@ -112,7 +137,7 @@ final class Approvals {
         }
     }
 
-    private static Duration timeout(RunnerProcess runner) {
+    private static Duration timeout(RunHandle runner) {
         Double seconds = runner.spec.config().permissionTimeoutS();
         return seconds == null ? DEFAULT_TIMEOUT : Duration.ofMillis(Math.round(seconds * 1000));
     }

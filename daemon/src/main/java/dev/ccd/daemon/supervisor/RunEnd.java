@@ -2,6 +2,7 @@ package dev.ccd.daemon.supervisor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.store.RunStatus;
+import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
@@ -15,19 +16,26 @@ import java.nio.file.Path;
  * and wins; without one, a run that was asked to stop is {@code stopped}, any other is
  * {@code crashed}.
  */
-record RunEnd(RunStatus status, String reason, Integer exitCode, String error, RunnerProcess.EndedBy endedBy) {
+record RunEnd(RunStatus status, String reason, Integer exitCode, String error, EndedBy endedBy) {
 
     static final int STDERR_TAIL_BYTES = 4096;
 
-    static RunEnd of(RunnerProcess runner) {
-        int code = runner.exitCode();
+    /** How the run's process ended, for the record. */
+    enum EndedBy { EXIT_MESSAGE, SIGTERM, SIGKILL, ITSELF }
+
+    static RunEnd of(RunHandle runner) {
+        ManagedProcess process = runner.process();
+        int code = process.exitCode();
         Message.Exit exit = runner.exitMessage;
-        RunnerProcess.EndedBy by = exit != null && runner.endedBy == RunnerProcess.EndedBy.ITSELF
-                ? RunnerProcess.EndedBy.EXIT_MESSAGE
-                : runner.endedBy;
+        EndedBy by = switch (process.escalation()) {
+            case TERMINATED -> EndedBy.SIGTERM;
+            case KILLED -> EndedBy.SIGKILL;
+            default -> exit != null ? EndedBy.EXIT_MESSAGE : EndedBy.ITSELF;
+        };
+        String stopReason = runner.stopReason();
         if (exit != null) {
             return switch (exit.reason()) {
-                case "stopped" -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(runner.stopReason, "stdin closed"),
+                case "stopped" -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(stopReason, "stdin closed"),
                         code, null, by);
                 case "max_iterations", "script_exhausted", "stagnation", "completed" ->
                         new RunEnd(RunStatus.COMPLETED, exit.reason(), code, null, by);
@@ -35,16 +43,21 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, R
                         exit.reason() + (exit.error() == null ? "" : ": " + exit.error()), by);
             };
         }
-        if (runner.stopReason != null) {
-            String how = switch (by) {
-                case SIGTERM -> "did not exit after the stop message; ended by SIGTERM";
-                case SIGKILL -> "ignored the stop message and SIGTERM; ended by SIGKILL";
-                default -> "exited without an exit message after the stop";
-            };
-            return new RunEnd(RunStatus.STOPPED, "stopped: " + runner.stopReason, code, how, by);
+        if (stopReason != null) {
+            String undelivered = runner.stopUndelivered();
+            String how = undelivered != null
+                    ? "the stop message did not reach the runner (" + undelivered + "); ended by "
+                            + (by == EndedBy.ITSELF ? "itself" : by.name())
+                    : switch (by) {
+                        case SIGTERM -> "did not exit after the stop message; ended by SIGTERM";
+                        case SIGKILL -> "ignored the stop message and SIGTERM; ended by SIGKILL";
+                        default -> "exited without an exit message after the stop";
+                    };
+            return new RunEnd(RunStatus.STOPPED, "stopped: " + stopReason, code, how, by);
         }
         String tail = stderrTail(runner.stderrLog);
-        String error = (runner.killedBecause == null ? "" : runner.killedBecause + "; ")
+        String killedBecause = runner.killedBecause();
+        String error = (killedBecause == null ? "" : killedBecause + "; ")
                 + "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
                 + (tail.isBlank() ? "" : "; stderr tail:\n" + tail);
         return new RunEnd(RunStatus.CRASHED, "crashed", code, error, by);

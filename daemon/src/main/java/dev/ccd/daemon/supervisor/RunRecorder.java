@@ -30,8 +30,8 @@ final class RunRecorder {
         this.approvals = approvals;
     }
 
-    void onOutcome(RunnerProcess runner, ReadResult result) {
-        if (!runner.recording) {
+    void onOutcome(RunHandle runner, ReadResult result) {
+        if (runner.isEnded()) {
             // the run's end is recorded already: a row written now would stay open forever
             log.warn("{} - dropping a line read after the run ended: {}", runner.runId, result.describe());
             return;
@@ -51,10 +51,11 @@ final class RunRecorder {
         }
     }
 
-    private void onMessage(RunnerProcess runner, Message message) {
+    private void onMessage(RunHandle runner, Message message) {
         String runId = runner.runId;
         if (message instanceof Message.Ready ready) {
             runner.readyNanos = System.nanoTime();
+            runner.onReady();
             runner.ready.complete(ready);
         } else if (message instanceof Message.IterationStart start) {
             store.iterationStarted(runId, start.iteration(), Timestamps.now());
@@ -76,15 +77,15 @@ final class RunRecorder {
         } else if (message instanceof Message.PermissionRequest request) {
             approvals.onRequest(runner, request);
         } else if (message instanceof Message.PausedBudget paused) {
-            runner.paused = paused;
+            runner.onPaused(paused);
             store.setLiveStatus(runId, RunStatus.PAUSED_BUDGET, "paused_budget", json(message));
         } else if (message instanceof Message.Resumed) {
-            runner.paused = null;
+            runner.onResumed();
             store.setLiveStatus(runId, RunStatus.RUNNING, "resumed", null);
         } else if (message instanceof Message.Exit exit) {
             runner.exitMessage = exit;
             // The runner is leaving: a stdin it may still be reading would delay its JVM's exit.
-            runner.closeStdin();
+            runner.pipe().closeStdin("the runner said exit");
             if (!runner.ready.isDone()) {
                 runner.ready.completeExceptionally(new IllegalStateException(
                         exit.reason() + (exit.error() == null ? "" : ": " + exit.error())));
@@ -99,12 +100,12 @@ final class RunRecorder {
     }
 
     /** Where the runner writes a task's output: {@code runs/<run_id>/tasks/<task_id>.log}. */
-    private static String taskLog(RunnerProcess runner, String taskId) {
+    private static String taskLog(RunHandle runner, String taskId) {
         return runner.stderrLog.resolveSibling("tasks").resolve(taskId + ".log").toString();
     }
 
-    private void protocolError(RunnerProcess runner, String kind, String detail) {
-        long count = runner.protocolErrors();
+    private void protocolError(RunHandle runner, String kind, String detail) {
+        long count = runner.pipe().protocolErrors();
         log.warn("{} - protocol error #{} from runner ({}): {}", runner.runId, count, kind, abbreviate(detail));
         store.event("protocol_error", runner.runId, MessageCodec.mapper().createObjectNode()
                 .put("kind", kind).put("detail", abbreviate(detail)).put("count", count));

@@ -1,9 +1,11 @@
 package dev.ccd.daemon.supervisor;
 
+import dev.ccd.process.Command;
+import dev.ccd.process.LocalLauncher;
+import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageReader;
 import dev.ccd.protocol.MessageWriter;
-import dev.ccd.protocol.ProcessTree;
 import dev.ccd.protocol.ReadResult;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TemplateSpec;
@@ -105,28 +107,32 @@ final class RunnerArchive {
                             + "{\"text\": \"done\"}\n", StandardCharsets.UTF_8);
             List<String> cmd = new ArrayList<>(command);
             cmd.add(1, "-XX:ArchiveClassesAtExit=" + dump);
-            Process p = new ProcessBuilder(cmd).directory(scratch.toFile())
-                    .redirectError(scratch.resolve("stderr.log").toFile()).start();
+            ManagedProcess p = LocalLauncher.instance().start(Command.of(cmd, scratch)
+                    .withStderr(ProcessBuilder.Redirect.to(scratch.resolve("stderr.log").toFile())));
             // a training run that hangs is ended, which also ends the read below
-            CompletableFuture.delayedExecutor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .execute(() -> ProcessTree.kill(p.toHandle()));
-            try (MessageWriter in = new MessageWriter(p.getOutputStream())) {
+            CompletableFuture.delayedExecutor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).execute(p::kill);
+            try (MessageWriter in = new MessageWriter(p.stdin())) {
                 in.send(new Message.Init(Message.PROTOCOL_VERSION, "training", "training", new TemplateSpec("t", "# t"),
                         null, RunConfig.minimal("scripted", script.toString(), scratch.toString(),
                                 scratch.resolve("run").toString())));
-                MessageReader out = new MessageReader(p.getInputStream());
+                MessageReader out = new MessageReader(p.stdout());
                 ReadResult r;
                 do {
                     r = out.read();
                 } while (!(r instanceof ReadResult.EndOfStream)
                         && !(r instanceof ReadResult.Received m && m.message() instanceof Message.Exit));
+            } finally {
+                if (!p.awaitExit(TRAINING_TIMEOUT)) {
+                    p.kill();
+                }
+                // whatever the training's tool call left behind
+                p.kill();
             }
-            if (!p.waitFor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                ProcessTree.destroy(p.toHandle(), Duration.ZERO);
+            if (p.isAlive()) {
                 throw new IOException("the training run did not end within " + TRAINING_TIMEOUT.toSeconds() + " s");
             }
-            if (p.exitValue() != 0 || !Files.isRegularFile(dump)) {
-                throw new IOException("the training run ended with code " + p.exitValue() + " and no archive");
+            if (p.exitCode() != 0 || !Files.isRegularFile(dump)) {
+                throw new IOException("the training run ended with code " + p.exitCode() + " and no archive");
             }
             Files.move(dump, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             log.info("class-data archive made: {} ({} KiB)", file, Files.size(file) / 1024);

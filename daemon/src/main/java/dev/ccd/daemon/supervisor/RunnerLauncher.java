@@ -1,10 +1,15 @@
 package dev.ccd.daemon.supervisor;
 
+import dev.ccd.process.Command;
+import dev.ccd.process.Launcher;
+import dev.ccd.process.LocalLauncher;
+import dev.ccd.process.ManagedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +32,8 @@ public final class RunnerLauncher {
     private final String mainClass;
     /** Null when class-data archives are off (or for the test launchers of fake runners). */
     private final RunnerArchive archive;
+    /** Where runners run: forked on this machine. */
+    private final Launcher placement = LocalLauncher.instance();
 
     RunnerLauncher(Path javaExecutable, String classpath, List<String> jvmFlags, String mainClass) {
         this(javaExecutable, classpath, jvmFlags, mainClass, null);
@@ -131,14 +138,15 @@ public final class RunnerLauncher {
         return command;
     }
 
-    ProcessBuilder processBuilder(Path workdir, Path stderrLog) {
-        List<String> command = new ArrayList<>();
-        if (ProcessGroup.available()) {
-            command.add(ProcessGroup.setsid());
-        }
-        command.addAll(command(archive == null ? List.of() : archive.flags()));
-        return new ProcessBuilder(command)
-                .directory(workdir.toFile())
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));
+    /**
+     * Starts a runner in its own session and process group (so that its group reaches whatever
+     * it leaves behind), in {@code workdir}, stderr appended to {@code stderrLog}, with {@code
+     * environment} added to the daemon's.
+     */
+    ManagedProcess start(Path workdir, Path stderrLog, Map<String, String> environment) throws IOException {
+        Command runner = Command.of(command(archive == null ? List.of() : archive.flags()), workdir)
+                .withStderr(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
+                .withEnvironment(environment, true);
+        return placement.start(runner);
     }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.control.ControlClient;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.protocol.MessageCodec;
-import dev.ccd.protocol.ProcessTree;
+import dev.ccd.process.ProcessTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -112,7 +112,7 @@ final class BenchDaemon implements AutoCloseable {
             // fall through to the kill
         }
         try {
-            ProcessTree.destroy(process.toHandle(), Duration.ZERO);
+            ProcessTree.killAndAwait(process.toHandle(), Duration.ofSeconds(1));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,6 +1,6 @@
 package dev.ccd.daemon.bench;
 
-import dev.ccd.protocol.ProcessTree;
+import dev.ccd.process.ProcessTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.ccd.daemon.testing;
 
-import dev.ccd.protocol.ProcessTree;
+import dev.ccd.process.ProcessTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ public final class Processes {
     public static void killTree(long pid) {
         ProcessHandle.of(pid).ifPresent(p -> {
             try {
-                ProcessTree.destroy(p, Duration.ZERO);
+                ProcessTree.killAndAwait(p, Duration.ofSeconds(1));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

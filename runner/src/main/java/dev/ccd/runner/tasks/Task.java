@@ -6,6 +6,9 @@ import static dev.ccd.runner.tasks.TaskSnapshot.RUNNING;
 import static dev.ccd.runner.tasks.TaskSnapshot.STOPPED;
 import static dev.ccd.runner.tasks.TaskSnapshot.TIMEOUT;
 
+import dev.ccd.process.Command;
+import dev.ccd.process.Launcher;
+import dev.ccd.process.ManagedProcess;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,6 +45,8 @@ final class Task {
     static final Duration DRAIN_GRACE = Duration.ofSeconds(1);
     /** Time a timed-out tree gets between SIGTERM and SIGKILL. */
     static final Duration KILL_GRACE = Duration.ofSeconds(2);
+    /** How long a kill waits for the signalled processes to disappear before it reports survivors. */
+    static final Duration CONFIRM_WAIT = Duration.ofSeconds(5);
 
     private final String id;
     private final String command;
@@ -49,7 +54,7 @@ final class Task {
     private final Instant startedAt = Instant.now();
     private final long startNanos = System.nanoTime();
     private final Path logFile;
-    private final Process process;
+    private final ManagedProcess process;
     private final OutputPump pump;
     private final int tailLines;
     private final Notices notices;
@@ -60,29 +65,29 @@ final class Task {
     private long endNanos;
     private String endRequest;
 
-    private Task(String id, String command, Duration timeout, Path log, Process process, OutputStream logOut,
+    private Task(String id, String command, Duration timeout, Path log, ManagedProcess process, OutputStream logOut,
             TaskSettings settings, Notices notices, TaskListener listener) {
         this.id = id;
         this.command = command;
         this.timeout = timeout;
         this.logFile = log;
         this.process = process;
-        this.pump = new OutputPump(id, process.getInputStream(), logOut, settings.outputCapBytes());
+        this.pump = new OutputPump(id, process.stdout(), logOut, settings.outputCapBytes());
         this.tailLines = settings.tailLines();
         this.notices = notices;
         this.listener = listener;
     }
 
     /** Creates the log and starts the process; nothing reads its output until {@link #begin}. */
-    static Task launch(String id, String command, Duration timeout, Path workdir, Path log, TaskSettings settings,
-            Notices notices, TaskListener listener) throws IOException {
+    static Task launch(Launcher launcher, String id, String command, Duration timeout, Path workdir, Path log,
+            TaskSettings settings, Notices notices, TaskListener listener) throws IOException {
         OutputStream logOut = Files.newOutputStream(log);
         try {
-            Process process = new ProcessBuilder("bash", "-c", command)
-                    .directory(workdir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .start();
+            // In the runner's group: should the runner die, the daemon's kill of that group ends it too.
+            ManagedProcess process = launcher.start(Command.of(List.of("bash", "-c", command), workdir)
+                    .withStdin(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .mergingStderr()
+                    .inCallersGroup());
             return new Task(id, command, timeout, log, process, logOut, settings, notices, listener);
         } catch (IOException | RuntimeException e) {
             logOut.close();
@@ -99,17 +104,16 @@ final class Task {
 
     private void watch(Thread pumpThread) {
         try {
-            if (!process.waitFor(Notices.nanos(timeout), TimeUnit.NANOSECONDS) && requestEnd(TIMEOUT)) {
+            if (!process.awaitExit(timeout) && requestEnd(TIMEOUT)) {
                 LOG.info("task {} - timed out after {}; killing its process tree", id, timeout);
-                TreeKill kill = TreeKill.of(List.of(process.toHandle()));
-                kill.terminate(KILL_GRACE);
-                List<Long> survivors = kill.awaitGone(TreeKill.CONFIRM_WAIT);
+                terminate(KILL_GRACE);
+                List<Long> survivors = awaitGone(KILL_GRACE.plus(CONFIRM_WAIT));
                 if (!survivors.isEmpty()) {
                     LOG.warn("task {} - processes {} survived the timeout kill", id, survivors);
                 }
-                process.waitFor(TreeKill.CONFIRM_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                process.awaitExit(CONFIRM_WAIT);
             } else {
-                process.waitFor();
+                process.onExit().join();
             }
             pumpThread.join(DRAIN_GRACE.toMillis());
             if (pumpThread.isAlive()) {
@@ -119,7 +123,7 @@ final class Task {
         } catch (InterruptedException e) {
             // Nobody interrupts a watcher; should something, the task must still end, and not leak.
             requestEnd(STOPPED);
-            TreeKill.of(List.of(process.toHandle())).killNow();
+            process.kill();
         }
         end();
     }
@@ -147,7 +151,7 @@ final class Task {
             if (endRequest != null || process.isAlive()) {
                 status = endRequest == null ? STOPPED : endRequest;
             } else {
-                exitCode = process.exitValue();
+                exitCode = process.exitCode();
                 status = exitCode == 0 ? COMPLETED : FAILED;
             }
             last = snapshot();
@@ -184,8 +188,30 @@ final class Task {
         return id;
     }
 
-    ProcessHandle root() {
-        return process.toHandle();
+    /**
+     * Stops the task's tree by the process layer's contract: SIGTERM now, SIGKILL after {@code
+     * grace}; SIGKILL at once when grace is zero. Does not wait.
+     */
+    void terminate(Duration grace) {
+        if (grace.isZero()) {
+            process.kill();
+        } else {
+            process.stop(null, Duration.ZERO, grace);
+        }
+    }
+
+    /** SIGKILL now to the tree and to whatever it has started since. */
+    void killNow() {
+        process.kill();
+    }
+
+    /** Waits up to {@code max} for every process seen of the tree to be gone; the pids still alive. */
+    List<Long> awaitGone(Duration max) throws InterruptedException {
+        return process.survivors(max);
+    }
+
+    int processesSeen() {
+        return process.processesSeen();
     }
 
     Path log() {

@@ -1,5 +1,7 @@
 package dev.ccd.runner.tasks;
 
+import dev.ccd.process.Launcher;
+import dev.ccd.process.LocalLauncher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * notice out exactly once. Once {@link #close} has begun, no task starts; once it has returned,
  * every process of every task's tree is gone (or a warning names the survivors). Processes a task
  * left in the background when its shell exited normally are outside its tree (see {@link
- * dev.ccd.protocol.ProcessTree}) and are not stopped.
+ * dev.ccd.process.ProcessTree}) and are not stopped.
  */
 public final class TaskManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskManager.class);
@@ -37,6 +39,7 @@ public final class TaskManager implements AutoCloseable {
     /** Time a stopped tree gets between SIGTERM and SIGKILL. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
+    private final Launcher launcher;
     private final Path workdir;
     private final Path tasksDir;
     private final TaskSettings settings;
@@ -47,10 +50,17 @@ public final class TaskManager implements AutoCloseable {
     private int lastId;
     private boolean closed;
 
+    /** Tasks forked on this machine. */
     public TaskManager(Path workdir, Path tasksDir, TaskSettings settings, TaskListener listener) {
-        if (workdir == null || tasksDir == null || settings == null || listener == null) {
-            throw new IllegalArgumentException("workdir, tasksDir, settings and listener are required");
+        this(LocalLauncher.instance(), workdir, tasksDir, settings, listener);
+    }
+
+    /** Tasks started by {@code launcher}. */
+    public TaskManager(Launcher launcher, Path workdir, Path tasksDir, TaskSettings settings, TaskListener listener) {
+        if (launcher == null || workdir == null || tasksDir == null || settings == null || listener == null) {
+            throw new IllegalArgumentException("launcher, workdir, tasksDir, settings and listener are required");
         }
+        this.launcher = launcher;
         this.workdir = workdir;
         this.tasksDir = tasksDir;
         this.settings = settings;
@@ -89,7 +99,7 @@ public final class TaskManager implements AutoCloseable {
                         + "wait for one to finish or stop one with background_stop");
             }
             String id = "t" + (lastId + 1);
-            task = Task.launch(id, command, limit, workdir, tasksDir.resolve(id + ".log"), settings, notices, listener);
+            task = Task.launch(launcher, id, command, limit, workdir, tasksDir.resolve(id + ".log"), settings, notices, listener);
             lastId++;
             tasks.put(id, task);
         }
@@ -157,19 +167,20 @@ public final class TaskManager implements AutoCloseable {
             task.awaitEnd(Task.DRAIN_GRACE.plusSeconds(1));
             return new StopResult(task.snapshot(), true, 0, List.of());
         }
-        TreeKill kill = TreeKill.of(List.of(task.root()));
+        Duration grace = force ? Duration.ZERO : STOP_GRACE;
+        task.terminate(grace);
+        List<Long> survivors;
         try {
-            kill.terminate(force ? Duration.ZERO : STOP_GRACE);
+            survivors = task.awaitGone(grace.plus(Task.CONFIRM_WAIT));
         } catch (InterruptedException e) {
-            kill.killNow();
+            task.killNow();
             throw e;
         }
-        List<Long> survivors = kill.awaitGone(TreeKill.CONFIRM_WAIT);
         if (!survivors.isEmpty()) {
             log.warn("task {} - processes {} survived the stop", id, survivors);
         }
         task.awaitEnd(Task.DRAIN_GRACE.plusSeconds(1));
-        return new StopResult(task.snapshot(), false, kill.processes(), survivors);
+        return new StopResult(task.snapshot(), false, task.processesSeen(), survivors);
     }
 
     /**
@@ -184,19 +195,24 @@ public final class TaskManager implements AutoCloseable {
             return;
         }
         log.info("stopping {} background tasks", toStop.size());
-        TreeKill kill = TreeKill.of(toStop.stream().map(Task::root).toList());
         boolean interrupted = Thread.interrupted();
-        try {
-            kill.terminate(interrupted ? Duration.ZERO : grace);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            kill.killNow();
+        Duration wait = interrupted ? Duration.ZERO : grace;
+        toStop.forEach(task -> task.terminate(wait));
+        long gone = System.nanoTime() + wait.plus(Task.CONFIRM_WAIT).toNanos();
+        List<Long> survivors = new ArrayList<>();
+        for (Task task : toStop) {
+            try {
+                survivors.addAll(task.awaitGone(Duration.ofNanos(Math.max(0, gone - System.nanoTime()))));
+            } catch (InterruptedException e) {
+                // skip the grace, not the wait
+                interrupted = true;
+                toStop.forEach(Task::killNow);
+            }
+        }
+        if (!survivors.isEmpty()) {
+            log.warn("processes {} of background tasks survived being stopped", survivors);
         }
         try {
-            List<Long> survivors = kill.awaitGone(TreeKill.CONFIRM_WAIT);
-            if (!survivors.isEmpty()) {
-                log.warn("processes {} of background tasks survived being stopped", survivors);
-            }
             long deadline = System.nanoTime() + Task.DRAIN_GRACE.plusSeconds(1).toNanos();
             // every task, also those that exited by themselves and are still being wound up
             for (Task task : tasks()) {

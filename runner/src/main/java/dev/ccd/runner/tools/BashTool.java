@@ -32,7 +32,7 @@ final class BashTool extends BaseTool {
         int outputChars = Math.max(0, context.maxOutputChars() - TRAILER_RESERVE);
         ProcessRun.Outcome outcome;
         try {
-            outcome = ProcessRun.run(List.of("bash", "-c", command), context.workdir(), timeout, outputChars);
+            outcome = ProcessRun.run(context.launcher(), List.of("bash", "-c", command), context.workdir(), timeout, outputChars);
         } catch (IOException e) {
             throw new ToolException("could not start bash: " + describe(e));
         }

@@ -1,6 +1,8 @@
 package dev.ccd.runner.tools;
 
-import dev.ccd.protocol.ProcessTree;
+import dev.ccd.process.Command;
+import dev.ccd.process.Launcher;
+import dev.ccd.process.ManagedProcess;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +13,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs one command to its end, its timeout, or the run's stop, and never leaves its process tree
  * behind on the last two.
  *
- * <p>Threads: the calling thread owns the {@link Process}: it waits, and kills the tree. A reader
+ * <p>Threads: the calling thread owns the process: it waits, and stops the tree. A reader
  * thread ({@code tool-output-PID}) drains stdout+stderr into a {@link HeadTailBuffer} and nothing
  * else; it must run apart from the waiting, or a command filling the pipe would block forever.
  *
@@ -52,55 +56,50 @@ final class ProcessRun {
      * @throws IOException          the process could not be started
      * @throws InterruptedException the calling thread was interrupted; the tree was SIGKILLed first
      */
-    static Outcome run(List<String> command, Path workdir, Duration timeout, int maxOutputChars)
+    static Outcome run(Launcher launcher, List<String> command, Path workdir, Duration timeout, int maxOutputChars)
             throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command)
-                .directory(workdir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true)
-                .start();
+        // In the runner's group: should the runner die, the daemon's kill of that group ends it too.
+        ManagedProcess process = launcher.start(Command.of(command, workdir)
+                .withStdin(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .mergingStderr()
+                .inCallersGroup());
         HeadTailBuffer output = HeadTailBuffer.forLimit(maxOutputChars);
-        Thread reader = new Thread(() -> drain(process.getInputStream(), output), "tool-output-" + process.pid());
+        Thread reader = new Thread(() -> drain(process.stdout(), output), "tool-output-" + process.pid());
         reader.setDaemon(true);
         reader.start();
 
         boolean exited;
         try {
-            exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            exited = true;
+        } catch (TimeoutException e) {
+            exited = false;
+        } catch (ExecutionException e) {
+            throw new IOException("waiting for the command failed", e.getCause());
         } catch (InterruptedException e) {
-            killNow(process, e);
+            process.kill();
             throw e;
         }
         boolean treeGone = true;
         if (!exited) {
-            treeGone = killGently(process);
+            treeGone = stopTimedOut(process);
         }
         reader.join(DRAIN_GRACE.toMillis());
-        OptionalInt exitCode = exited ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+        OptionalInt exitCode = exited ? OptionalInt.of(process.exitCode()) : OptionalInt.empty();
         return new Outcome(exitCode, treeGone, exited && reader.isAlive(), output.render());
     }
 
-    /** SIGTERM, then SIGKILL after {@link #KILL_GRACE}; an interrupt meanwhile skips the grace. */
-    private static boolean killGently(Process process) throws InterruptedException {
-        List<ProcessHandle> tree = ProcessTree.snapshot(process.toHandle());
+    /** SIGTERM now, SIGKILL after {@link #KILL_GRACE}; an interrupt meanwhile skips the grace. */
+    private static boolean stopTimedOut(ManagedProcess process) throws InterruptedException {
         try {
-            return ProcessTree.destroy(process.toHandle(), KILL_GRACE);
+            process.stop(null, Duration.ZERO, KILL_GRACE).get(KILL_GRACE.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            // Children of a root that died of the SIGTERM are no longer its descendants: use
-            // the snapshot taken before it.
-            tree.forEach(ProcessHandle::destroyForcibly);
-            killNow(process, e);
+            process.kill();
             throw e;
+        } catch (ExecutionException | TimeoutException e) {
+            process.kill();
         }
-    }
-
-    private static void killNow(Process process, InterruptedException cause) {
-        try {
-            ProcessTree.destroy(process.toHandle(), Duration.ZERO);
-        } catch (InterruptedException again) {
-            // SIGKILL went out before the wait that was interrupted; nothing more to do.
-            cause.addSuppressed(again);
-        }
+        return process.survivors(Duration.ofSeconds(1)).isEmpty();
     }
 
     private static void drain(InputStream in, HeadTailBuffer into) {

@@ -1,5 +1,7 @@
 package dev.ccd.runner.tools;
 
+import dev.ccd.process.Launcher;
+import dev.ccd.process.LocalLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -11,8 +13,10 @@ import java.time.Duration;
  * @param maxOutputChars a tool result longer than this is truncated with a notice
  * @param defaultTimeout a command's timeout when the model gives none
  * @param maxTimeout     the largest timeout a model may ask for
+ * @param launcher       starts the processes of tool calls
  */
-public record ToolContext(Path workdir, int maxOutputChars, Duration defaultTimeout, Duration maxTimeout) {
+public record ToolContext(Path workdir, int maxOutputChars, Duration defaultTimeout, Duration maxTimeout,
+        Launcher launcher) {
     public static final int DEFAULT_MAX_OUTPUT_CHARS = 30_000;
 
     public ToolContext {
@@ -22,6 +26,14 @@ public record ToolContext(Path workdir, int maxOutputChars, Duration defaultTime
         if (maxOutputChars < 100) {
             throw new IllegalArgumentException("maxOutputChars must be >= 100, got " + maxOutputChars);
         }
+        if (launcher == null) {
+            throw new IllegalArgumentException("a launcher is required");
+        }
+    }
+
+    /** Tool processes forked on this machine. */
+    public ToolContext(Path workdir, int maxOutputChars, Duration defaultTimeout, Duration maxTimeout) {
+        this(workdir, maxOutputChars, defaultTimeout, maxTimeout, LocalLauncher.instance());
     }
 
     public static ToolContext defaults(Path workdir) {

@@ -49,7 +49,9 @@ final class RunLaunch {
      * Runners in their handshake at once. A JVM's start-up is CPU work: a hundred started
      * together on two cores would each miss the 5 s handshake; queued, each gets its share.
      */
-    private final Semaphore starting = new Semaphore(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+    static final int MAX_STARTING = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+
+    private final Semaphore starting = new Semaphore(MAX_STARTING);
 
     RunLaunch(CcdHome home, Store store, RunnerLauncher launcher, LiveRuns runs, RunRecorder recorder,
             Supervisor supervisor) {
@@ -80,10 +82,16 @@ final class RunLaunch {
                 payload.put("restart_of", restartOf).put("restart_count", restartCount);
             }
             store.event("run_starting", run.runId, payload);
+            // waiting for a place, a stop must not wait with it
+            while (!starting.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (run.stopRequested()) {
+                    throw notStarted(run, RunStatus.STOPPED, "stopped before its runner started", "stopped");
+                }
+            }
             if (run.stopRequested()) {
+                starting.release();
                 throw notStarted(run, RunStatus.STOPPED, "stopped before its runner started", "stopped");
             }
-            starting.acquire();
             spawnNanos = System.nanoTime();
             try {
                 process = launcher.start(spec.workdir(), run.stderrLog, spec.secrets());

@@ -1,0 +1,223 @@
+package dev.ccd.daemon.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.store.RunRow;
+import dev.ccd.daemon.store.RunStatus;
+import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.supervisor.fakes.DeafRunner;
+import dev.ccd.daemon.supervisor.fakes.PausingRunner;
+import dev.ccd.daemon.supervisor.fakes.SilentRunner;
+import dev.ccd.daemon.testing.Db;
+import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.RunConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests that race each other or the run's own progress: each is decided once, and what the
+ * record says is what happened.
+ */
+class SupervisorRacesTest {
+    @TempDir
+    Path tmp;
+    CcdHome home;
+    Store store;
+    final List<Supervisor> supervisors = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        home = new CcdHome(tmp.resolve("home"));
+        home.ensureLayout();
+        store = Store.open(home.db());
+    }
+
+    @AfterEach
+    void tearDown() {
+        supervisors.forEach(Supervisor::shutdown);
+        store.close();
+    }
+
+    private Supervisor supervisor(Class<?> fakeMain) throws Exception {
+        RunnerLauncher launcher = fakeMain == null
+                ? RunnerLauncher.fromEnvironment()
+                : new RunnerLauncher(Path.of(System.getProperty("java.home"), "bin", "java"),
+                        System.getProperty("java.class.path"), RunnerLauncher.defaultFlags(), fakeMain.getName());
+        Supervisor supervisor = new Supervisor(home, store, launcher);
+        supervisors.add(supervisor);
+        return supervisor;
+    }
+
+    /** A scripted run of the real runner that goes on for minutes unless stopped. */
+    private RunSpec spec(String name) throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work-" + name));
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            lines.add("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 0.1\"}}]}");
+            lines.add("{\"text\": \"slept " + i + "\"}");
+        }
+        Path script = tmp.resolve("script-" + name + ".jsonl");
+        Files.write(script, lines, StandardCharsets.UTF_8);
+        return new RunSpec(name, "hello", "# hello\nSay hello.", null, work,
+                RunConfig.minimal("scripted", script.toString(), work.toString(), ""), RunSpec.RestartPolicy.NEVER, 0,
+                null);
+    }
+
+    private long events(String kind, String runId) {
+        return Db.count(home.db(), "SELECT count(*) FROM daemon_events WHERE kind = '" + kind + "' AND run_id = '"
+                + runId + "'");
+    }
+
+    /** Runs every call at once from its own thread; returns what each returned or threw. */
+    private static <T> List<CompletableFuture<T>> together(List<Callable<T>> calls) {
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<T>> results = new ArrayList<>();
+        for (Callable<T> call : calls) {
+            CompletableFuture<T> result = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    go.await();
+                    result.complete(call.call());
+                } catch (Exception e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            thread.setDaemon(true);
+            thread.start();
+            results.add(result);
+        }
+        go.countDown();
+        return results;
+    }
+
+    @Test
+    void stopsRacingEachOtherAndTheShutdownRecordOneStop() throws Exception {
+        Supervisor supervisor = supervisor(null);
+        RunRow run = supervisor.start(spec("raced"));
+        List<Callable<Object>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(() -> supervisor.stop("raced", Duration.ofSeconds(5)));
+        }
+        calls.add(() -> {
+            supervisor.shutdown();
+            return null;
+        });
+
+        for (CompletableFuture<Object> call : together(calls)) {
+            try {
+                call.get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a stop arriving once the run has ended finds no live agent: that is fine here
+                assertThat(e.getCause()).isInstanceOf(SupervisorException.class)
+                        .hasMessageContaining("no live agent");
+            }
+        }
+
+        assertThat(store.run(run.id()).orElseThrow().status()).isEqualTo(RunStatus.STOPPED);
+        assertThat(events("stop_requested", run.id())).isEqualTo(1);
+        assertThat(events("run_ended", run.id())).isEqualTo(1);
+    }
+
+    @Test
+    void twoResumesOfOnePauseLiftItOnceAndTheSecondIsRefused() throws Exception {
+        Supervisor supervisor = supervisor(PausingRunner.class);
+        RunRow run = supervisor.start(spec("paused"));
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                store.run(run.id()).orElseThrow().status() == RunStatus.PAUSED_BUDGET);
+        Supervisor.BudgetChange first = new Supervisor.BudgetChange(true, 1_000L, false, null);
+        Supervisor.BudgetChange second = new Supervisor.BudgetChange(true, 2_000L, false, null);
+
+        List<CompletableFuture<Budget>> results = together(List.of(
+                () -> supervisor.resume("paused", first), () -> supervisor.resume("paused", second)));
+
+        List<Budget> granted = new ArrayList<>();
+        List<Throwable> refused = new ArrayList<>();
+        for (CompletableFuture<Budget> result : results) {
+            try {
+                granted.add(result.get(10, TimeUnit.SECONDS));
+            } catch (java.util.concurrent.ExecutionException e) {
+                refused.add(e.getCause());
+            }
+        }
+        assertThat(granted).hasSize(1);
+        assertThat(refused).hasSize(1);
+        assertThat(refused.get(0)).isInstanceOf(SupervisorException.class)
+                .hasMessageContaining("is not paused for its budget");
+        assertThat(supervisor.liveBudget("paused")).contains(granted.get(0));
+        assertThat(events("resume_requested", run.id())).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                store.run(run.id()).orElseThrow().status() == RunStatus.RUNNING);
+    }
+
+    @Test
+    void aStopWhileTheRunWaitsToStartEndsItBeforeItsRunnerExists() throws Exception {
+        Supervisor supervisor = supervisor(SilentRunner.class);
+        // silent runners hold every handshake place for the 5 s until they are given up
+        List<Callable<Object>> fillers = new ArrayList<>();
+        for (int i = 0; i < RunLaunch.MAX_STARTING; i++) {
+            String name = "filler-" + i;
+            fillers.add(() -> supervisor.start(spec(name)));
+        }
+        together(fillers);
+        await().atMost(Duration.ofSeconds(10)).until(() -> java.util.stream.IntStream.range(0, RunLaunch.MAX_STARTING)
+                .allMatch(i -> supervisor.livePid("filler-" + i).isPresent()));
+        RunSpec waiting = spec("waiting");
+        CompletableFuture<Object> start = together(List.<Callable<Object>>of(() -> supervisor.start(waiting))).get(0);
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                Db.count(home.db(), "SELECT count(*) FROM agent_runs WHERE name = 'waiting' AND status = 'starting'") == 1);
+
+        RunRow stopped = supervisor.stop("waiting", Duration.ofSeconds(5));
+
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        assertThat(stopped.pid()).isNull();
+        assertThat(stopped.error()).contains("stopped before its runner started");
+        assertThatThrownBy(() -> start.get(10, TimeUnit.SECONDS)).hasMessageContaining("did not start");
+    }
+
+    @Test
+    void anApprovalThatCannotReachTheRunnerIsReportedAndNotRecordedApproved() throws Exception {
+        Supervisor supervisor = supervisor(DeafRunner.class);
+        RunRow run = supervisor.start(spec("deaf"));
+        String request = run.id() + "-p1";
+        await().atMost(Duration.ofSeconds(5)).until(() -> events("notify", run.id()) == 1);
+
+        assertThatThrownBy(() -> supervisor.answerPermission(request, true, null))
+                .isInstanceOf(SupervisorException.class)
+                .hasMessageContaining("was not answered").hasMessageContaining("closed");
+
+        Object status = Db.scalar(home.db(), "SELECT status FROM permission_requests WHERE id = '" + request + "'");
+        assertThat(status).isEqualTo("expired");
+        assertThat(Db.scalar(home.db(), "SELECT reason FROM permission_requests WHERE id = '" + request + "'"))
+                .asString().contains("did not reach the runner");
+    }
+
+    @Test
+    void aResumeThatCannotReachTheRunnerFailsAndLeavesTheBudgetAsItWas() throws Exception {
+        Supervisor supervisor = supervisor(DeafRunner.class);
+        RunRow run = supervisor.start(spec("deaf"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> events("notify", run.id()) == 1);
+        Budget before = supervisor.liveBudget("deaf").orElseThrow();
+
+        assertThatThrownBy(() -> supervisor.resume("deaf", new Supervisor.BudgetChange(true, 10_000L, false, null)))
+                .isInstanceOf(SupervisorException.class)
+                .hasMessageContaining("was not resumed").hasMessageContaining("closed");
+
+        assertThat(supervisor.liveBudget("deaf")).contains(before);
+        assertThat(events("resume_requested", run.id())).isZero();
+    }
+}

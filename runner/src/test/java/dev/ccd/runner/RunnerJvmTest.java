@@ -82,6 +82,30 @@ class RunnerJvmTest {
     }
 
     @Test
+    void aPermissionRequestTooLargeForTheProtocolIsDeniedToTheModelAndTheRunGoesOn() throws Exception {
+        String big = "x".repeat(1_500_000);
+        Path script = script(
+                "{\"text\": \"\", \"tool_calls\": [{\"name\": \"write_file\", \"input\": {\"path\": \"big.txt\","
+                        + " \"content\": \"" + big + "\"}}]}",
+                "{\"text\": \"could not write it\"}");
+        launch();
+        Message.Init plain = init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0);
+        RunConfig c = plain.config();
+        runner.send(new Message.Init(plain.protocol(), plain.runId(), plain.name(), plain.template(), plain.args(),
+                new RunConfig(c.provider(), null, null, c.script(), c.workdir(), c.runDir(), 0, true, 60.0, null, null,
+                        null, null, null, null, null)));
+
+        List<Message> messages = runner.untilExit();
+
+        assertThat(messages).noneMatch(m -> m instanceof Message.PermissionRequest);
+        assertThat(messages).filteredOn(m -> m instanceof Message.IterationDone).singleElement()
+                .satisfies(m -> assertThat(((Message.IterationDone) m).summary()).isEqualTo("could not write it"));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("script_exhausted", 1, null));
+        assertThat(tmp.resolve("work/big.txt")).doesNotExist();
+        assertThat(Files.readString(tmp.resolve("stderr.log"))).contains("could not be sent: denied");
+    }
+
+    @Test
     void stopDuringALongCommandEndsTheCommandAndTheRunnerBeforeTheSigterm() throws Exception {
         Path script = script("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo $$ > pid; sleep 1000\"}}]}");
         launch();

@@ -190,6 +190,22 @@ class SupervisorRacesTest {
     }
 
     @Test
+    void aTemplateTooLargeForTheProtocolFailsTheStartWithItsSizeAndStartsNoRunner() throws Exception {
+        Supervisor supervisor = supervisor(null);
+        RunSpec small = spec("huge");
+        RunSpec huge = new RunSpec(small.name(), small.templateName(), "# huge\n" + "x".repeat(1_200_000), null,
+                small.workdir(), small.config(), RunSpec.RestartPolicy.NEVER, 0, null);
+
+        assertThatThrownBy(() -> supervisor.start(huge)).isInstanceOf(SupervisorException.class)
+                .hasMessageContaining("over the protocol's limit").hasMessageContaining("bytes");
+
+        RunRow row = store.latestRun("huge").orElseThrow();
+        assertThat(row.status()).isEqualTo(RunStatus.FAILED);
+        assertThat(row.pid()).isNull();
+        assertThat(supervisor.livePid("huge")).isEmpty();
+    }
+
+    @Test
     void anApprovalThatCannotReachTheRunnerIsReportedAndNotRecordedApproved() throws Exception {
         Supervisor supervisor = supervisor(DeafRunner.class);
         RunRow run = supervisor.start(spec("deaf"));

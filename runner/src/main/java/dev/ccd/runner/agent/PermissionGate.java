@@ -49,7 +49,11 @@ final class PermissionGate {
         CompletableFuture<Decision> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
-            link.send(new Message.PermissionRequest(id, tool, input, rationale));
+            if (!link.send(new Message.PermissionRequest(id, tool, input, rationale))) {
+                log.warn("{} - permission request {} could not be sent: denied", runId, id);
+                return new Decision(false, "the request could not be sent to the operator (its input is larger than"
+                        + " a protocol message may be, or ccd is gone): not run; make the call smaller");
+            }
             return answer.get(timeout.plus(BACKSTOP).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             log.warn("{} - no answer to permission request {} within {} s: denied", runId, id, timeout.toSeconds());

@@ -49,6 +49,13 @@ final class SqlWriter implements AutoCloseable {
             return st;
         }
 
+        /** Runs {@code sql} with {@code params} bound as {@link Rows#bind} does; the rows changed. */
+        int update(String sql, Object... params) throws SQLException {
+            PreparedStatement st = prepare(sql);
+            Rows.bind(st, params);
+            return st.executeUpdate();
+        }
+
         void afterCommit(Runnable hook) {
             afterCommit.add(hook);
         }

@@ -48,17 +48,35 @@ public final class Store implements AutoCloseable {
         Properties options = new Properties();
         options.setProperty("jdbc.get_generated_keys", "false");
         Connection write = DriverManager.getConnection(url, options);
-        try (Statement st = write.createStatement()) {
-            st.execute("PRAGMA journal_mode=WAL");
-            st.execute("PRAGMA synchronous=NORMAL");
-            st.execute("PRAGMA busy_timeout=5000");
+        Connection read = null;
+        try {
+            try (Statement st = write.createStatement()) {
+                st.execute("PRAGMA journal_mode=WAL");
+                st.execute("PRAGMA synchronous=NORMAL");
+                st.execute("PRAGMA busy_timeout=5000");
+            }
+            Schema.migrate(write);
+            read = DriverManager.getConnection(url);
+            try (Statement st = read.createStatement()) {
+                st.execute("PRAGMA busy_timeout=5000");
+            }
+            return new Store(new SqlWriter(write), new ReadConnection(read));
+        } catch (SQLException | RuntimeException e) {
+            // a refused or unreadable file must not stay open (and locked) behind the error
+            closeQuietly(read, e);
+            closeQuietly(write, e);
+            throw e;
         }
-        Schema.migrate(write);
-        Connection read = DriverManager.getConnection(url);
-        try (Statement st = read.createStatement()) {
-            st.execute("PRAGMA busy_timeout=5000");
+    }
+
+    private static void closeQuietly(Connection connection, Exception failure) {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
         }
-        return new Store(new SqlWriter(write), new ReadConnection(read));
     }
 
     /**

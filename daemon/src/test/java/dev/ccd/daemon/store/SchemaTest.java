@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,7 +129,7 @@ class SchemaTest {
     }
 
     private static List<String> column(Connection c, String sql) throws SQLException {
-        List<String> values = new java.util.ArrayList<>();
+        List<String> values = new ArrayList<>();
         try (ResultSet rs = c.createStatement().executeQuery(sql)) {
             while (rs.next()) {
                 values.add(rs.getString(1));

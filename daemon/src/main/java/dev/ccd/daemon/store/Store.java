@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  * {@code ccd.db}: the record users inspect. Writes go through one {@link SqlWriter} thread and
  * complete once committed; reads go through a {@link ReadConnection} and see only committed rows.
  *
- * <p>Threading: any thread may call any method. Which thread completes the futures and calls the
- * listeners is {@link SqlWriter}'s to say.
+ * <p>Threading: any thread may call any method. A write's future completes after its commit on
+ * a thread of the store's own, never the writer's, so its stages may block, even on another
+ * write; listeners are called on one other thread, in event id order (see {@link AfterCommit}).
  */
 public final class Store implements AutoCloseable {
 

@@ -3,9 +3,7 @@ package dev.ccd.daemon.store;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonRawValue;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ccd.protocol.MessageCodec;
 
 /**
  * One row of {@code daemon_events}. The payload stays the JSON text it is stored as (written
@@ -18,13 +16,6 @@ public record EventRow(long id, String ts, String kind, String runId,
     /** The payload parsed; null when there is none. */
     @JsonIgnore
     public JsonNode payload() {
-        if (payloadJson == null) {
-            return null;
-        }
-        try {
-            return MessageCodec.mapper().readTree(payloadJson);
-        } catch (JsonProcessingException e) {
-            return MessageCodec.mapper().getNodeFactory().textNode(payloadJson);
-        }
+        return Rows.parse(payloadJson);
     }
 }

@@ -11,10 +11,14 @@ import java.util.List;
  * number of migrations applied; opening a database applies the missing ones in one transaction.
  * Table and column names are part of the user-visible contract (ARCHITECTURE.md §6): add, never
  * rename.
+ *
+ * <p>A migration is a list of statements run one by one, not a script split on ';': a ';' may
+ * stand inside a literal or a trigger body.
  */
 final class Schema {
 
-    private static final List<String> MIGRATIONS = List.of(
+    /** Entry {@code v} takes a database from version {@code v} to {@code v + 1}. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
             """
             CREATE TABLE agent_runs(
               id TEXT PRIMARY KEY,
@@ -36,9 +40,10 @@ final class Schema {
               tokens_out INTEGER NOT NULL DEFAULT 0,
               cost_usd REAL NOT NULL DEFAULT 0,
               exit_code INTEGER,
-              error TEXT);
-            CREATE INDEX agent_runs_by_name ON agent_runs(name, started_at);
-            CREATE INDEX agent_runs_by_status ON agent_runs(status);
+              error TEXT)""",
+            "CREATE INDEX agent_runs_by_name ON agent_runs(name, started_at)",
+            "CREATE INDEX agent_runs_by_status ON agent_runs(status)",
+            """
             CREATE TABLE agent_iterations(
               run_id TEXT NOT NULL,
               iteration INTEGER NOT NULL,
@@ -50,7 +55,8 @@ final class Schema {
               tokens_in INTEGER NOT NULL DEFAULT 0,
               tokens_out INTEGER NOT NULL DEFAULT 0,
               cost_usd REAL NOT NULL DEFAULT 0,
-              PRIMARY KEY(run_id, iteration));
+              PRIMARY KEY(run_id, iteration))""",
+            """
             CREATE TABLE permission_requests(
               id TEXT PRIMARY KEY,
               run_id TEXT NOT NULL,
@@ -60,8 +66,9 @@ final class Schema {
               status TEXT NOT NULL,
               created_at TEXT NOT NULL,
               answered_at TEXT,
-              reason TEXT);
-            CREATE INDEX permission_requests_by_status ON permission_requests(status, run_id);
+              reason TEXT)""",
+            "CREATE INDEX permission_requests_by_status ON permission_requests(status, run_id)",
+            """
             CREATE TABLE background_tasks(
               run_id TEXT NOT NULL,
               task_id TEXT NOT NULL,
@@ -71,15 +78,15 @@ final class Schema {
               started_at TEXT NOT NULL,
               ended_at TEXT,
               output_path TEXT,
-              PRIMARY KEY(run_id, task_id));
+              PRIMARY KEY(run_id, task_id))""",
+            """
             CREATE TABLE daemon_events(
               id INTEGER PRIMARY KEY AUTOINCREMENT,
               ts TEXT NOT NULL,
               kind TEXT NOT NULL,
               run_id TEXT,
-              payload_json TEXT);
-            CREATE INDEX daemon_events_by_run ON daemon_events(run_id, id);
-            """);
+              payload_json TEXT)""",
+            "CREATE INDEX daemon_events_by_run ON daemon_events(run_id, id)"));
 
     private Schema() {
     }
@@ -90,28 +97,31 @@ final class Schema {
 
     /** Brings the database to the latest version. Refuses a database newer than this code. */
     static void migrate(Connection connection) throws SQLException {
+        migrate(connection, MIGRATIONS);
+    }
+
+    /** As {@link #migrate(Connection)}, with the given migrations for the code's schema. */
+    static void migrate(Connection connection, List<List<String>> migrations) throws SQLException {
         int version;
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
             version = rs.next() ? rs.getInt(1) : 0;
         }
-        if (version > MIGRATIONS.size()) {
+        if (version > migrations.size()) {
             throw new SQLException("ccd.db has schema version " + version + " but this ccd knows only up to "
-                    + MIGRATIONS.size() + ": use a newer ccd");
+                    + migrations.size() + ": use a newer ccd");
         }
-        if (version == MIGRATIONS.size()) {
+        if (version == migrations.size()) {
             return;
         }
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try (Statement st = connection.createStatement()) {
-            for (int v = version; v < MIGRATIONS.size(); v++) {
-                for (String sql : MIGRATIONS.get(v).split(";")) {
-                    if (!sql.isBlank()) {
-                        st.executeUpdate(sql);
-                    }
+            for (List<String> migration : migrations.subList(version, migrations.size())) {
+                for (String sql : migration) {
+                    st.executeUpdate(sql);
                 }
             }
-            st.executeUpdate("PRAGMA user_version = " + MIGRATIONS.size());
+            st.executeUpdate("PRAGMA user_version = " + migrations.size());
             connection.commit();
         } catch (SQLException e) {
             connection.rollback();

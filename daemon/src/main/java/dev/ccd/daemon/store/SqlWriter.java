@@ -11,24 +11,41 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that writes to {@code ccd.db}. Callers submit actions from any thread; the
  * writer takes whatever is queued (up to {@link #MAX_BATCH}), runs it in one transaction,
- * commits, and only then completes the callers' futures and runs their after-commit hooks. So a
- * completed future means the row is durable, and a burst of writes costs one commit, not one
- * per row.
+ * commits, and only then hands the callers' futures and the after-commit hooks to
+ * {@link AfterCommit}. So a completed future means the write is committed, and a burst of writes
+ * costs one commit, not one per row.
  *
- * <p>Threading: the connection, its statement cache and the hook list belong to the writer
- * thread alone. A failing action fails its own future; the statements of the other actions in
- * the batch still commit (SQLite rolls back the failed statement only).
+ * <p>Threading: the connection, its statement cache and the {@link Tx} belong to the writer
+ * thread ({@code ccd-sql-writer}) alone. Of the callers' code it runs the actions and nothing
+ * else: the stages of their futures and the hooks run on the threads of {@link AfterCommit},
+ * which says which (and names its one last resort). {@link #submit} and {@link #close} may be called from any thread and exclude
+ * each other on {@link #gate}: a job is queued only while jobs are taken, so none can land behind
+ * the stop pill, and every job submitted before close() commits (or fails) before the writer
+ * stops.
+ *
+ * <p>Failures. Whatever an action throws (an SQLException, a RuntimeException, an Error such as a
+ * StackOverflowError) fails its own future only; the other actions of the batch still commit, and
+ * so do the failed action's earlier statements unless it ran them {@link Tx#atomically} (SQLite
+ * rolls back only the failed statement). A commit that fails with an SQLException is retried, see
+ * {@link #runBatch}. Anything thrown outside an action (an Error from the commit, or from the
+ * writer's own code) ends the writer: it is logged at ERROR, the batch in hand and every queued
+ * job fail with {@code IllegalStateException("the ccd.db writer stopped: <cause>")}, and so does
+ * every later submit: no future waits for a writer that is gone. Such a failure does not prove
+ * that the write was lost (the commit may have failed after writing).
  */
 final class SqlWriter implements AutoCloseable {
 
     static final int MAX_BATCH = 2048;
     static final int COMMIT_ATTEMPTS = 4;
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Logger log = LoggerFactory.getLogger(SqlWriter.class);
 
     /** A unit of work run on the writer thread inside a transaction. */
@@ -49,6 +66,14 @@ final class SqlWriter implements AutoCloseable {
             return st;
         }
 
+        /** Runs {@code sql} with {@code params} bound as {@link Rows#bind} does; the rows changed. */
+        int update(String sql, Object... params) throws SQLException {
+            PreparedStatement st = prepare(sql);
+            Rows.bind(st, params);
+            return st.executeUpdate();
+        }
+
+        /** Runs {@code hook} once the batch is committed, on the event thread of {@link AfterCommit}. */
         void afterCommit(Runnable hook) {
             afterCommit.add(hook);
         }
@@ -64,7 +89,7 @@ final class SqlWriter implements AutoCloseable {
                 T value = part.apply(this);
                 connection.releaseSavepoint(savepoint);
                 return value;
-            } catch (SQLException | RuntimeException e) {
+            } catch (Throwable e) {
                 connection.rollback(savepoint);
                 connection.releaseSavepoint(savepoint);
                 afterCommit.subList(hooks, afterCommit.size()).clear();
@@ -74,6 +99,31 @@ final class SqlWriter implements AutoCloseable {
     }
 
     private record Job<T>(Action<T> action, CompletableFuture<T> result) {
+
+        /** Runs the action; returns what completes its future once the batch is committed. */
+        Runnable run(Tx tx) {
+            try {
+                T value = action.apply(tx);
+                return () -> result.complete(value);
+            } catch (Throwable e) {
+                return fail(e);
+            }
+        }
+
+        Runnable fail(Throwable failure) {
+            return () -> result.completeExceptionally(failure);
+        }
+    }
+
+    /** A run batch: what completes its futures, and its hooks (none when the commit failed). */
+    private record Outcome(List<Runnable> completions, List<Runnable> hooks) {
+    }
+
+    /** Why submits are refused. */
+    private record Refusal(String message, Throwable cause) {
+        IllegalStateException exception() {
+            return new IllegalStateException(message, cause);
+        }
     }
 
     private static final Job<Void> POISON = new Job<>(tx -> null, new CompletableFuture<>());
@@ -81,13 +131,17 @@ final class SqlWriter implements AutoCloseable {
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
+    private final AfterCommit after;
+    /** Held to queue a job, and to stop taking them, so that the two never interleave. */
+    private final Object gate = new Object();
     private final Thread thread;
-    /** Set by close() before the poison pill, read by submitters on any thread. */
-    private volatile boolean closed;
+    /** Null while jobs are taken, then why not. Guarded by {@link #gate}. */
+    private Refusal refusal;
 
     SqlWriter(Connection connection) throws SQLException {
         this.connection = connection;
         connection.setAutoCommit(false);
+        this.after = new AfterCommit();
         this.thread = new Thread(this::loop, "ccd-sql-writer");
         thread.setDaemon(true);
         thread.start();
@@ -95,28 +149,103 @@ final class SqlWriter implements AutoCloseable {
 
     <T> CompletableFuture<T> submit(Action<T> action) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        if (closed) {
-            result.completeExceptionally(new IllegalStateException("store is closed"));
-            return result;
+        Refusal refused;
+        synchronized (gate) {
+            refused = refusal;
+            if (refused == null) {
+                queue.add(new Job<>(action, result));
+                return result;
+            }
         }
-        queue.add(new Job<>(action, result));
+        result.completeExceptionally(refused.exception());
         return result;
     }
 
     private void loop() {
         List<Job<?>> batch = new ArrayList<>(MAX_BATCH);
-        boolean running = true;
-        while (running) {
-            try {
+        try {
+            boolean running = true;
+            while (running) {
                 batch.add(queue.take());
-            } catch (InterruptedException e) {
-                break;
+                queue.drainTo(batch, MAX_BATCH - 1);
+                running = !batch.remove(POISON);
+                Outcome outcome = runBatch(batch);
+                batch.clear();
+                after.complete(outcome.completions());
+                after.afterCommit(outcome.hooks());
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            running = !batch.remove(POISON);
-            runBatch(batch);
-            batch.clear();
+        } catch (Throwable e) {
+            log.error("the ccd.db writer stopped: its pending and later writes fail", e);
+            IllegalStateException failure = refuse(new Refusal("the ccd.db writer stopped: " + e, e));
+            after.complete(batch.stream().map(job -> job.fail(failure)).toList());
+        } finally {
+            try {
+                failQueued();
+                closeConnection();
+            } finally {
+                after.shutdown();
+            }
         }
+    }
+
+    /**
+     * Runs a batch in one transaction. A failed commit (the database locked by someone else for
+     * longer than the busy timeout, a full disk) is rolled back and the whole batch run again, a
+     * few times, before its writes are reported failed: losing a run's end would leave it live.
+     */
+    private Outcome runBatch(List<Job<?>> batch) {
+        SQLException lastFailure = null;
+        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+            Tx tx = new Tx();
+            List<Runnable> completions = new ArrayList<>(batch.size());
+            for (Job<?> job : batch) {
+                completions.add(job.run(tx));
+            }
+            try {
+                connection.commit();
+                return new Outcome(completions, tx.afterCommit);
+            } catch (SQLException e) {
+                lastFailure = e;
+                log.error("commit of {} writes failed (attempt {} of {}): {}", batch.size(), attempt, COMMIT_ATTEMPTS,
+                        e.getMessage());
+                try {
+                    connection.rollback();
+                } catch (SQLException ignored) {
+                    // the commit failure is what matters
+                }
+                if (attempt < COMMIT_ATTEMPTS) {
+                    LockSupport.parkNanos(200_000_000L * attempt);
+                }
+            }
+        }
+        SQLException failure = lastFailure;
+        return new Outcome(batch.stream().map(job -> job.fail(failure)).toList(), List.of());
+    }
+
+    /** Stops taking jobs (a writer that died says so even after a close: it tells more). */
+    private IllegalStateException refuse(Refusal why) {
+        synchronized (gate) {
+            refusal = why;
+        }
+        return why.exception();
+    }
+
+    /** Once the loop is over: whatever is still queued fails, as later submits will. */
+    private void failQueued() {
+        IllegalStateException failure;
+        synchronized (gate) {
+            if (refusal == null) {
+                refusal = new Refusal("the ccd.db writer stopped", null);
+            }
+            failure = refusal.exception();
+        }
+        List<Job<?>> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.remove(POISON);
+        after.complete(left.stream().map(job -> job.fail(failure)).toList());
+    }
+
+    private void closeConnection() {
         try {
             for (PreparedStatement st : statements.values()) {
                 st.close();
@@ -128,76 +257,30 @@ final class SqlWriter implements AutoCloseable {
     }
 
     /**
-     * Runs a batch in one transaction. A failed commit (the database locked by someone else for
-     * longer than the busy timeout, a full disk) is rolled back and the whole batch run again, a
-     * few times, before its writes are reported failed: losing a run's end would leave it live.
+     * Stops taking jobs; then waits (10 s at most) until those taken before are committed, their
+     * futures completed and their hooks run, and the connection is closed.
      */
-    private void runBatch(List<Job<?>> batch) {
-        SQLException lastFailure = null;
-        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-            Tx tx = new Tx();
-            List<Object> values = new ArrayList<>(batch.size());
-            List<Throwable> failures = new ArrayList<>(batch.size());
-            for (Job<?> job : batch) {
-                try {
-                    values.add(job.action().apply(tx));
-                    failures.add(null);
-                } catch (SQLException | RuntimeException e) {
-                    values.add(null);
-                    failures.add(e);
-                }
-            }
-            try {
-                connection.commit();
-            } catch (SQLException e) {
-                lastFailure = e;
-                log.error("commit of {} writes failed (attempt {} of {}): {}", batch.size(), attempt, COMMIT_ATTEMPTS,
-                        e.getMessage());
-                try {
-                    connection.rollback();
-                } catch (SQLException ignored) {
-                    // the commit failure is what matters
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L * attempt);
-                continue;
-            }
-            for (int i = 0; i < batch.size(); i++) {
-                complete(batch.get(i), values.get(i), failures.get(i));
-            }
-            for (Runnable hook : tx.afterCommit) {
-                try {
-                    hook.run();
-                } catch (RuntimeException e) {
-                    log.warn("after-commit hook failed", e);
-                }
-            }
-            return;
-        }
-        SQLException failure = lastFailure;
-        batch.forEach(job -> job.result().completeExceptionally(failure));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> void complete(Job<T> job, Object value, Throwable failure) {
-        if (failure != null) {
-            job.result().completeExceptionally(failure);
-        } else {
-            job.result().complete((T) value);
-        }
-    }
-
-    /** Commits everything queued so far, then stops the thread and closes the connection. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (gate) {
+            if (refusal == null) {
+                refusal = new Refusal("store is closed", null);
+                queue.add(POISON);
+            }
         }
-        closed = true;
-        queue.add(POISON);
+        if (Thread.currentThread() == thread) {
+            return; // an action closing its own store: the writer stops when it reaches the pill
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
         try {
-            thread.join(10_000);
+            TimeUnit.NANOSECONDS.timedJoin(thread, CLOSE_WAIT_NANOS);
+            after.awaitDone(deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("the ccd.db writer is still busy after {} s: the writes queued go on in the background",
+                    TimeUnit.NANOSECONDS.toSeconds(CLOSE_WAIT_NANOS));
         }
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  * new ones as they are committed, each exactly once and in id order. The listener is registered
  * before the backlog is read, so no event falls between the two; ids already sent are skipped.
  *
- * <p>Threading: the store's writer thread fills the queue; the connection thread drains it.
+ * <p>Threading: the store's event thread ({@code ccd-store-events}) fills the queue; the connection thread drains it.
  */
 final class Subscription {
     private static final int BACKLOG_PAGE = 1000;
@@ -30,7 +30,7 @@ final class Subscription {
     /** Events not yet written; bounded, since a client that stops reading must not fill the heap. */
     private final BlockingQueue<EventRow> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final Consumer<EventRow> listener;
-    /** Set on the writer thread when the queue overflowed; the stream then ends. */
+    /** Set on the store's event thread when the queue overflowed; the stream then ends. */
     private volatile boolean overflowed;
 
     Subscription(Store store, long since, String runId) {

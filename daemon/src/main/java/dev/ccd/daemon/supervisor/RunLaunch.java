@@ -187,13 +187,7 @@ final class RunLaunch {
         } catch (ExecutionException | TimeoutException e) {
             log.error("{} - recording that the run did not start failed: {}", run.runId, e.toString());
         }
-        runs.release(run);
-        try {
-            run.ended.complete(store.run(run.runId).orElseThrow());
-        } catch (SQLException | RuntimeException e) {
-            run.ended.completeExceptionally(e);
-        }
-        run.underway.complete(null);
+        supervisor.released(run);
         run.ready.completeExceptionally(new IllegalStateException(why));
         return new SupervisorException(SupervisorException.Kind.FAILED, "agent '" + run.spec.name()
                 + "' did not start: " + why);

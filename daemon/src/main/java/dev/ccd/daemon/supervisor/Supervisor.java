@@ -277,6 +277,11 @@ public final class Supervisor {
         if (end.status() == RunStatus.CRASHED && !run.stopRequested() && !shuttingDown) {
             scheduleRestart(run);
         }
+        released(run);
+    }
+
+    /** Gives the run's name back and tells whoever waits for its end; its end is recorded. */
+    void released(RunHandle run) {
         runs.release(run);
         try {
             run.ended.complete(store.run(run.runId).orElseThrow());

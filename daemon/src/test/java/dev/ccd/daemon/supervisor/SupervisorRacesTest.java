@@ -4,19 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.RunStatus;
-import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.supervisor.fakes.DeafRunner;
 import dev.ccd.daemon.supervisor.fakes.PausingRunner;
 import dev.ccd.daemon.supervisor.fakes.SilentRunner;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.protocol.Budget;
-import dev.ccd.protocol.RunConfig;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,58 +18,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Requests that race each other or the run's own progress: each is decided once, and what the
  * record says is what happened.
  */
-class SupervisorRacesTest {
-    @TempDir
-    Path tmp;
-    CcdHome home;
-    Store store;
-    final List<Supervisor> supervisors = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        home = new CcdHome(tmp.resolve("home"));
-        home.ensureLayout();
-        store = Store.open(home.db());
-    }
-
-    @AfterEach
-    void tearDown() {
-        supervisors.forEach(Supervisor::shutdown);
-        store.close();
-    }
-
-    private Supervisor supervisor(Class<?> fakeMain) throws Exception {
-        RunnerLauncher launcher = fakeMain == null
-                ? RunnerLauncher.fromEnvironment()
-                : new RunnerLauncher(Path.of(System.getProperty("java.home"), "bin", "java"),
-                        System.getProperty("java.class.path"), RunnerLauncher.defaultFlags(), fakeMain.getName());
-        Supervisor supervisor = new Supervisor(home, store, launcher);
-        supervisors.add(supervisor);
-        return supervisor;
-    }
-
-    /** A scripted run of the real runner that goes on for minutes unless stopped. */
+class SupervisorRacesTest extends SupervisorFixture {
     private RunSpec spec(String name) throws Exception {
-        Path work = Files.createDirectories(tmp.resolve("work-" + name));
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            lines.add("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 0.1\"}}]}");
-            lines.add("{\"text\": \"slept " + i + "\"}");
-        }
-        Path script = tmp.resolve("script-" + name + ".jsonl");
-        Files.write(script, lines, StandardCharsets.UTF_8);
-        return new RunSpec(name, "hello", "# hello\nSay hello.", null, work,
-                RunConfig.minimal("scripted", script.toString(), work.toString(), ""), RunSpec.RestartPolicy.NEVER, 0,
-                null);
+        return spec(name, RunSpec.RestartPolicy.NEVER, 0);
     }
 
     private long events(String kind, String runId) {

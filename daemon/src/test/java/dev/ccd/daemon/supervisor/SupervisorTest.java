@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.RunStatus;
-import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.supervisor.fakes.CrashingRunner;
 import dev.ccd.daemon.supervisor.fakes.GarbageRunner;
 import dev.ccd.daemon.supervisor.fakes.SilentRunner;
@@ -17,66 +15,18 @@ import dev.ccd.daemon.testing.Processes;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.runner.provider.FakeModelReplies;
 import dev.ccd.runner.provider.FakeModelServer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The supervisor with a real store and real runner JVMs: the real runner, and small fake runner
  * mains that misbehave in the ways a supervisor must survive.
  */
-class SupervisorTest {
+class SupervisorTest extends SupervisorFixture {
 
-    @TempDir
-    Path tmp;
-    CcdHome home;
-    Store store;
-    final List<Supervisor> supervisors = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        home = new CcdHome(tmp.resolve("home"));
-        home.ensureLayout();
-        store = Store.open(home.db());
-    }
-
-    @AfterEach
-    void tearDown() {
-        supervisors.forEach(Supervisor::shutdown);
-        store.close();
-    }
-
-    private Supervisor supervisor(Class<?> fakeMain) throws Exception {
-        RunnerLauncher launcher = fakeMain == null
-                ? RunnerLauncher.fromEnvironment()
-                : new RunnerLauncher(Path.of(System.getProperty("java.home"), "bin", "java"),
-                        System.getProperty("java.class.path"), RunnerLauncher.defaultFlags(), fakeMain.getName());
-        Supervisor supervisor = new Supervisor(home, store, launcher);
-        supervisors.add(supervisor);
-        return supervisor;
-    }
-
-    private RunSpec spec(String name, RunSpec.RestartPolicy restart, int maxRestarts) throws Exception {
-        Path work = Files.createDirectories(tmp.resolve("work-" + name));
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            lines.add("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 0.1\"}}]}");
-            lines.add("{\"text\": \"slept " + i + "\"}");
-        }
-        Path script = tmp.resolve("script-" + name + ".jsonl");
-        Files.write(script, lines, StandardCharsets.UTF_8);
-        return new RunSpec(name, "hello", "# hello\nSay hello.", null, work,
-                RunConfig.minimal("scripted", script.toString(), work.toString(), ""), restart, maxRestarts, null);
-    }
 
     private List<Map<String, Object>> runs(String name) {
         return Db.query(home.db(), "SELECT * FROM agent_runs WHERE name = '" + name + "' ORDER BY started_at, rowid");

@@ -117,14 +117,25 @@ final class Approvals {
             Delivery delivery = runner.get().send(new Message.PermissionResponse(id, granted, reason));
             if (!delivery.delivered()) {
                 log.warn("{} - the answer to {} did not reach the runner: {}", runId, id, delivery.problem());
-                store.permissionUndelivered(id, "the answer (" + status + ") did not reach the runner: "
-                        + delivery.problem(), Timestamps.now());
+                // committed before the caller hears of it: the record never claims the answer meanwhile
+                awaitQuietly(store.permissionUndelivered(id, "the answer (" + status + ") did not reach the runner: "
+                        + delivery.problem(), Timestamps.now()));
             }
             log.info("{} - permission request {} {}", runId, id, status);
             return delivery;
         } catch (SQLException e) {
             log.error("permission request {}: {}", id, e.getMessage());
             return Delivery.failed("ccd.db could not be read: " + e.getMessage());
+        }
+    }
+
+    private static void awaitQuietly(java.util.concurrent.Future<?> write) {
+        try {
+            write.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.error("recording an undelivered answer failed: {}", e.toString());
         }
     }
 

@@ -170,9 +170,7 @@ public final class MessageCodec {
         if (value.isNull()) {
             return "null";
         }
-        String text = value.toString();
-        return value.getNodeType().name().toLowerCase(Locale.ROOT) + " "
-                + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
+        return value.getNodeType().name().toLowerCase(Locale.ROOT) + " " + Excerpt.abbreviate(value.toString(), 40);
     }
 
     /**
@@ -215,7 +213,7 @@ public final class MessageCodec {
 
     private static String excerpt(byte[] buf, int off, int len) {
         String text = new String(buf, off, Math.min(len, EXCERPT_CHARS * 4), StandardCharsets.UTF_8);
-        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, EXCERPT_CHARS) + "...";
+        return Excerpt.abbreviate(text, EXCERPT_CHARS);
     }
 
     private static ObjectMapper newMapper() {

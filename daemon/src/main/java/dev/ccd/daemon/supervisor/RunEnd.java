@@ -2,6 +2,7 @@ package dev.ccd.daemon.supervisor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.store.RunStatus;
+import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
@@ -59,7 +60,7 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, R
             node.put("exit_code", exitCode);
         }
         if (error != null) {
-            node.put("error", error.length() > 500 ? error.substring(0, 500) + "..." : error);
+            node.put("error", Excerpt.abbreviate(error, 500));
         }
         return node;
     }

@@ -1,5 +1,6 @@
 package dev.ccd.runner.tasks;
 
+import dev.ccd.protocol.Excerpt;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -52,7 +53,7 @@ public final class TaskText {
     /** The command on one line, at most {@value #MAX_COMMAND_CHARS} characters. */
     public static String command(String command) {
         String line = command.strip().replace("\r", "").replace("\n", "; ");
-        return line.length() <= MAX_COMMAND_CHARS ? line : line.substring(0, MAX_COMMAND_CHARS - 3) + "...";
+        return Excerpt.abbreviate(line, MAX_COMMAND_CHARS);
     }
 
     /** "0.5 s", "12.4 s", "4 min 5 s", "2 h 3 min". */

@@ -128,8 +128,16 @@ public final class MessageCodec {
     private static ReadResult invalidField(String op, JsonNode tree, IOException failure) {
         Throwable cause = failure instanceof ValueInstantiationException ? failure.getCause() : null;
         if (cause instanceof FieldException field) {
+            String path = qualified(failure, field.field());
+            JsonNode value = tree.at("/" + path.replace('.', '/'));
+            // Jackson hands an enum's creator any scalar as its text: 5 where a status word
+            // belongs is of the wrong type, not an unknown word
+            if (((ValueInstantiationException) failure).getType().isEnumType() && value.isValueNode()
+                    && !value.isTextual()) {
+                return new ReadResult.InvalidFields(op, path, "must be a string, got " + shortly(value));
+            }
             String detail = field.getMessage().substring(("field '" + field.field() + "' ").length());
-            return new ReadResult.InvalidFields(op, qualified(failure, field.field()), detail);
+            return new ReadResult.InvalidFields(op, path, detail);
         }
         String message = failure instanceof JsonMappingException mapping
                 ? mapping.getOriginalMessage()
@@ -157,7 +165,7 @@ public final class MessageCodec {
         if (type == boolean.class || type == Boolean.class) {
             return "a boolean";
         }
-        if (type == String.class) {
+        if (type == String.class || type.isEnum()) {
             return "a string";
         }
         return "an object";
@@ -175,12 +183,16 @@ public final class MessageCodec {
 
     /**
      * A record's own check names its field from where the record stands ({@code max_tokens} in
-     * a budget); the full path says where that record was ({@code config.budget.max_tokens}).
+     * a budget); the full path says where that record was ({@code config.budget.max_tokens}). A
+     * value's own check (a status word) fails at the field itself, whose path is already whole.
      */
     private static String qualified(IOException failure, String field) {
         String at = pathOf(failure, "?");
         if ("?".equals(at) || field.equals(at) || field.startsWith(at + ".")) {
             return field;
+        }
+        if (at.endsWith("." + field)) {
+            return at;
         }
         return at + "." + field;
     }

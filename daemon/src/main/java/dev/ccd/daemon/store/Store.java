@@ -165,7 +165,7 @@ public final class Store implements AutoCloseable {
             up.setInt(2, done.iteration());
             up.setString(3, ts);
             up.setString(4, ts);
-            up.setString(5, done.status());
+            up.setString(5, done.status().wireName());
             up.setDouble(6, done.durationS());
             up.setString(7, done.summary());
             up.setLong(8, done.tokensIn());
@@ -330,7 +330,7 @@ public final class Store implements AutoCloseable {
                     + " SET status = excluded.status, exit_code = excluded.exit_code, ended_at = excluded.ended_at");
             st.setString(1, runId);
             st.setString(2, done.taskId());
-            st.setString(3, done.status());
+            st.setString(3, done.status().wireName());
             setInt(st, 4, done.exitCode());
             st.setString(5, ts);
             st.setString(6, ts);

@@ -28,12 +28,12 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, R
                 : runner.endedBy;
         if (exit != null) {
             return switch (exit.reason()) {
-                case "stopped" -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(runner.stopReason, "stdin closed"),
+                case STOPPED -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(runner.stopReason, "stdin closed"),
                         code, null, by);
-                case "max_iterations", "script_exhausted", "stagnation", "completed" ->
-                        new RunEnd(RunStatus.COMPLETED, exit.reason(), code, null, by);
-                default -> new RunEnd(RunStatus.FAILED, exit.reason(), code,
-                        exit.reason() + (exit.error() == null ? "" : ": " + exit.error()), by);
+                case MAX_ITERATIONS, SCRIPT_EXHAUSTED, STAGNATION, COMPLETED ->
+                        new RunEnd(RunStatus.COMPLETED, exit.reason().wireName(), code, null, by);
+                case FAILED, PROTOCOL_MISMATCH, BAD_CONFIG -> new RunEnd(RunStatus.FAILED, exit.reason().wireName(),
+                        code, exit.reason().wireName() + (exit.error() == null ? "" : ": " + exit.error()), by);
             };
         }
         if (runner.stopReason != null) {

@@ -42,11 +42,10 @@ public final class TaskText {
     public static String outcome(TaskSnapshot task) {
         String after = duration(task.duration());
         return switch (task.status()) {
-            case TaskSnapshot.RUNNING -> "running for " + after;
-            case TaskSnapshot.COMPLETED, TaskSnapshot.FAILED ->
-                    task.status() + ": exit code " + task.exitCode() + " after " + after;
-            case TaskSnapshot.TIMEOUT -> "timeout: killed with its process tree after " + after;
-            default -> task.status() + " after " + after;
+            case RUNNING -> "running for " + after;
+            case COMPLETED, FAILED -> task.status().wireName() + ": exit code " + task.exitCode() + " after " + after;
+            case TIMEOUT -> "timeout: killed with its process tree after " + after;
+            case STOPPED -> "stopped after " + after;
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.ccd.protocol;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
@@ -90,10 +91,10 @@ public sealed interface Message {
         }
     }
 
-    /** @param status {@code ok}, {@code error} or {@code stopped}; {@code summary} is the model's last text */
+    /** @param summary the model's last text */
     record IterationDone(
             @JsonProperty(required = true) int iteration,
-            @JsonProperty(required = true) String status,
+            @JsonProperty(required = true) IterationStatus status,
             @JsonProperty(required = true) double durationS,
             String summary,
             @JsonProperty(required = true) long tokensIn,
@@ -148,17 +149,17 @@ public sealed interface Message {
     }
 
     /**
-     * @param status   {@code completed}, {@code failed}, {@code timeout} or {@code stopped}
+     * @param status   a final status: never {@link TaskStatus#RUNNING}
      * @param exitCode the process's exit code; null when it was killed before it exited
      */
     record TaskDone(
             @JsonProperty(required = true) String taskId,
-            @JsonProperty(required = true) String status,
+            @JsonProperty(required = true) TaskStatus status,
             Integer exitCode,
             @JsonProperty(required = true) double durationS) implements Message {
         public TaskDone {
             FieldException.required(taskId, "task_id");
-            FieldException.required(status, "status");
+            TaskStatus.requireFinal(status);
             FieldException.nonNegative(durationS, "duration_s");
         }
     }
@@ -182,12 +183,30 @@ public sealed interface Message {
 
     /** The runner's last message: why it ends and how many iterations it completed. */
     record Exit(
-            @JsonProperty(required = true) String reason,
+            @JsonProperty(required = true) EndReason reason,
             @JsonProperty(required = true) int iterations,
             String error) implements Message {
         public Exit {
             FieldException.required(reason, "reason");
             FieldException.nonNegative(iterations, "iterations");
+        }
+
+        /**
+         * Decoding: a reason this version does not know (a newer runner's) is read as {@link
+         * EndReason#FAILED}, with the reason it gave at the head of {@code error}. Refusing the
+         * line instead would leave the run without its exit, to be taken for a crash and restarted.
+         */
+        @JsonCreator
+        private static Exit fromWire(
+                @JsonProperty(value = "reason", required = true) String reason,
+                @JsonProperty(value = "iterations", required = true) int iterations,
+                @JsonProperty("error") String error) {
+            EndReason known = EndReason.find(reason);
+            if (known != null || reason == null) {
+                return new Exit(known, iterations, error);
+            }
+            return new Exit(EndReason.FAILED, iterations, "unknown end reason \""
+                    + Excerpt.abbreviate(reason, WireNames.SHOWN_CHARS) + "\"" + (error == null ? "" : ": " + error));
         }
     }
 

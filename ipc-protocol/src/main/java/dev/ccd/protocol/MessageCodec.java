@@ -128,8 +128,16 @@ public final class MessageCodec {
     private static ReadResult invalidField(String op, JsonNode tree, IOException failure) {
         Throwable cause = failure instanceof ValueInstantiationException ? failure.getCause() : null;
         if (cause instanceof FieldException field) {
+            String path = qualified(failure, field.field());
+            JsonNode value = tree.at("/" + path.replace('.', '/'));
+            // Jackson hands an enum's creator any scalar as its text: 5 where a status word
+            // belongs is of the wrong type, not an unknown word
+            if (((ValueInstantiationException) failure).getType().isEnumType() && value.isValueNode()
+                    && !value.isTextual()) {
+                return new ReadResult.InvalidFields(op, path, "must be a string, got " + shortly(value));
+            }
             String detail = field.getMessage().substring(("field '" + field.field() + "' ").length());
-            return new ReadResult.InvalidFields(op, qualified(failure, field.field()), detail);
+            return new ReadResult.InvalidFields(op, path, detail);
         }
         String message = failure instanceof JsonMappingException mapping
                 ? mapping.getOriginalMessage()
@@ -157,7 +165,7 @@ public final class MessageCodec {
         if (type == boolean.class || type == Boolean.class) {
             return "a boolean";
         }
-        if (type == String.class) {
+        if (type == String.class || type.isEnum()) {
             return "a string";
         }
         return "an object";
@@ -170,19 +178,21 @@ public final class MessageCodec {
         if (value.isNull()) {
             return "null";
         }
-        String text = value.toString();
-        return value.getNodeType().name().toLowerCase(Locale.ROOT) + " "
-                + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
+        return value.getNodeType().name().toLowerCase(Locale.ROOT) + " " + Excerpt.abbreviate(value.toString(), 40);
     }
 
     /**
      * A record's own check names its field from where the record stands ({@code max_tokens} in
-     * a budget); the full path says where that record was ({@code config.budget.max_tokens}).
+     * a budget); the full path says where that record was ({@code config.budget.max_tokens}). A
+     * value's own check (a status word) fails at the field itself, whose path is already whole.
      */
     private static String qualified(IOException failure, String field) {
         String at = pathOf(failure, "?");
         if ("?".equals(at) || field.equals(at) || field.startsWith(at + ".")) {
             return field;
+        }
+        if (at.endsWith("." + field)) {
+            return at;
         }
         return at + "." + field;
     }
@@ -215,7 +225,7 @@ public final class MessageCodec {
 
     private static String excerpt(byte[] buf, int off, int len) {
         String text = new String(buf, off, Math.min(len, EXCERPT_CHARS * 4), StandardCharsets.UTF_8);
-        return text.length() <= EXCERPT_CHARS ? text : text.substring(0, EXCERPT_CHARS) + "...";
+        return Excerpt.abbreviate(text, EXCERPT_CHARS);
     }
 
     private static ObjectMapper newMapper() {

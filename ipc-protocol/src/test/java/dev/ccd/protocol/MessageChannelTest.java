@@ -146,7 +146,7 @@ class MessageChannelTest {
 
     @Test
     void buildingAnInvalidMessageNamesTheField() {
-        assertThatThrownBy(() -> new Message.IterationDone(1, "ok", -1, null, 0, 0, 0))
+        assertThatThrownBy(() -> new Message.IterationDone(1, IterationStatus.OK, -1, null, 0, 0, 0))
                 .isInstanceOf(FieldException.class)
                 .hasMessage("field 'duration_s' must be a finite number >= 0, got -1.0");
     }

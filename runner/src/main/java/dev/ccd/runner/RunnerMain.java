@@ -1,5 +1,8 @@
 package dev.ccd.runner;
 
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
+import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.MessageReader;
@@ -85,7 +88,7 @@ public final class RunnerMain {
             return badInit(link, e);
         }
         if (asked != Message.PROTOCOL_VERSION) {
-            link.send(new Message.Exit("protocol_mismatch", 0, "runner speaks protocol "
+            link.send(new Message.Exit(EndReason.PROTOCOL_MISMATCH, 0, "runner speaks protocol "
                     + Message.PROTOCOL_VERSION + ", daemon sent " + asked));
             return 3;
         }
@@ -106,7 +109,7 @@ public final class RunnerMain {
             run = prepare(start, link);
         } catch (IOException | IllegalArgumentException e) {
             log().error("{} - bad configuration: {}", start.runId(), e.getMessage());
-            link.send(new Message.Exit("bad_config", 0, e.getMessage()));
+            link.send(new Message.Exit(EndReason.BAD_CONFIG, 0, e.getMessage()));
             return 1;
         }
         stdin.attach(run.loop());
@@ -119,14 +122,14 @@ public final class RunnerMain {
         }
         log().info("{} - exit {} after {} iterations", start.runId(), exit.reason(), exit.iterations());
         link.send(exit);
-        return "failed".equals(exit.reason()) ? 1 : 0;
+        return exit.reason() == EndReason.FAILED ? 1 : 0;
     }
 
     private static int badInit(RunnerLink link, Exception e) {
         String why = e.getCause() != null ? e.getCause().getMessage()
                 : e.getMessage() != null ? e.getMessage() : e.toString();
         log().error("no usable init: {}", why);
-        link.send(new Message.Exit("bad_config", 0, why));
+        link.send(new Message.Exit(EndReason.BAD_CONFIG, 0, why));
         return 2;
     }
 
@@ -148,7 +151,8 @@ public final class RunnerMain {
                 new TaskListener() {
                     @Override
                     public void started(TaskSnapshot task) {
-                        link.send(new Message.TaskStarted(task.id(), task.command()));
+                        // a command of any size must not make its task_started too large to send
+                        link.send(new Message.TaskStarted(task.id(), Excerpt.abbreviate(task.command(), 16_000)));
                     }
 
                     @Override
@@ -181,7 +185,7 @@ public final class RunnerMain {
      */
     private static void warmUp() {
         MessageCodec.encode(new Message.IterationStart(1));
-        MessageCodec.encode(new Message.IterationDone(1, "ok", 0, "", 0, 0, 0));
+        MessageCodec.encode(new Message.IterationDone(1, IterationStatus.OK, 0, "", 0, 0, 0));
         log();
         MessageCodec.decode("{\"op\":\"stop\",\"reason\":\"warm-up\"}");
     }

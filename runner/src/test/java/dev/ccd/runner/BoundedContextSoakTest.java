@@ -3,6 +3,8 @@ package dev.ccd.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.ProviderOptions;
 import dev.ccd.protocol.RunConfig;
@@ -42,10 +44,10 @@ class BoundedContextSoakTest {
 
                 List<Message> messages = runner.untilExit();
 
-                assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("max_iterations", ITERATIONS, null));
+                assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit(EndReason.MAX_ITERATIONS, ITERATIONS, null));
                 assertThat(messages).filteredOn(Message.IterationDone.class::isInstance)
                         .hasSize(ITERATIONS)
-                        .allSatisfy(m -> assertThat(((Message.IterationDone) m).status()).isEqualTo("ok"));
+                        .allSatisfy(m -> assertThat(((Message.IterationDone) m).status()).isEqualTo(IterationStatus.OK));
                 long compactions = messages.stream().filter(Message.Notify.class::isInstance)
                         .filter(m -> ((Message.Notify) m).text().startsWith("context compacted")).count();
                 assertThat(compactions).isGreaterThan(ITERATIONS / 10);

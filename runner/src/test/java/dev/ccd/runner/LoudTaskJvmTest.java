@@ -6,6 +6,7 @@ import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TaskOptions;
+import dev.ccd.protocol.TaskStatus;
 import dev.ccd.protocol.TemplateSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ class LoudTaskJvmTest {
             }
         }
 
-        assertThat(done.status()).isEqualTo("completed");
+        assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
         assertThat(done.exitCode()).isZero();
         Path log = tmp.resolve("run/tasks/t1.log");
         assertThat(Files.size(log)).isBetween(cap, cap + 200);

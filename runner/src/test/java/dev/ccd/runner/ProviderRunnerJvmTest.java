@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.Price;
 import dev.ccd.protocol.ProviderOptions;
@@ -75,7 +77,7 @@ class ProviderRunnerJvmTest {
         assertThat(done.tokensIn()).isEqualTo(30);
         assertThat(done.tokensOut()).isEqualTo(15);
         assertThat(done.costUsd()).isCloseTo((30 * 3 + 15 * 15) / 1e6, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("max_iterations", 1, null));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit(EndReason.MAX_ITERATIONS, 1, null));
         assertThat(tmp.resolve("work/notes.md")).hasContent("hello");
         assertThat(server.requestCount()).isEqualTo(3);
         assertThat(server.request(0).path()).isEqualTo("/v1/messages");
@@ -130,7 +132,7 @@ class ProviderRunnerJvmTest {
         List<Message> messages = runner.untilExit();
 
         assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class, d -> {
-            assertThat(d.status()).isEqualTo("ok");
+            assertThat(d.status()).isEqualTo(IterationStatus.OK);
             assertThat(d.summary()).isEqualTo("Wrote big.txt in a smaller call.");
         }));
         assertThat(tmp.resolve("work/big.txt")).hasContent("smaller");
@@ -156,7 +158,7 @@ class ProviderRunnerJvmTest {
 
         List<Message.IterationDone> done = messages.stream().filter(Message.IterationDone.class::isInstance)
                 .map(Message.IterationDone.class::cast).toList();
-        assertThat(done).extracting(Message.IterationDone::status).containsExactly("error", "ok");
+        assertThat(done).extracting(Message.IterationDone::status).containsExactly(IterationStatus.ERROR, IterationStatus.OK);
         assertThat(done.get(0).summary()).startsWith("the model's replies were cut off at the output limit 3 times");
         assertThat(tmp.resolve("work/a")).doesNotExist();
         // the fourth request (the next iteration) answers every tool_use it carries
@@ -191,12 +193,12 @@ class ProviderRunnerJvmTest {
         List<Message.IterationDone> done = messages.stream().filter(Message.IterationDone.class::isInstance)
                 .map(Message.IterationDone.class::cast).toList();
         assertThat(done).hasSize(2);
-        assertThat(done.get(0).status()).isEqualTo("ok");
+        assertThat(done.get(0).status()).isEqualTo(IterationStatus.OK);
         assertThat(done.get(0).summary()).isEqualTo("and its end.");
         JsonNode second = server.request(1).json().path("messages");
         assertThat(second.get(second.size() - 1).path("role").asText()).isEqualTo("user");
         assertThat(second.get(second.size() - 1).path("content").asText()).contains("cut off at the output limit");
-        assertThat(done.get(1).status()).isEqualTo("error");
+        assertThat(done.get(1).status()).isEqualTo(IterationStatus.ERROR);
         assertThat(done.get(1).summary()).startsWith("the model's replies were cut off at the output limit 3 times in a row")
                 .endsWith("and once more");
         assertThat(server.requestCount()).isEqualTo(5);
@@ -211,7 +213,7 @@ class ProviderRunnerJvmTest {
         List<Message> messages = runner.untilExit();
 
         assertThat(messages.get(messages.size() - 1)).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("failed");
+            assertThat(e.reason()).isEqualTo(EndReason.FAILED);
             assertThat(e.error()).contains("HTTP 401").contains("invalid x-api-key").doesNotContain(KEY);
         });
         assertThat(server.requestCount()).isEqualTo(1);
@@ -246,7 +248,7 @@ class ProviderRunnerJvmTest {
         List<Message> failed = runner.untilExit();
 
         assertThat(failed.get(failed.size() - 1)).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("failed");
+            assertThat(e.reason()).isEqualTo(EndReason.FAILED);
             assertThat(e.error()).contains("HTTP 401").contains("Incorrect API key provided").doesNotContain(KEY);
         });
         assertThat(server.request(0).header("authorization")).isEqualTo("Bearer " + KEY);
@@ -281,11 +283,11 @@ class ProviderRunnerJvmTest {
         List<Message.IterationDone> failed = messages.stream().filter(Message.IterationDone.class::isInstance)
                 .map(Message.IterationDone.class::cast).toList();
         assertThat(failed).hasSize(3).allSatisfy(d -> {
-            assertThat(d.status()).isEqualTo("error");
+            assertThat(d.status()).isEqualTo(IterationStatus.ERROR);
             assertThat(d.summary()).contains("HTTP 500 api_error: Internal server error (after 5 attempts)");
         });
         assertThat(messages.get(messages.size() - 1)).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("failed");
+            assertThat(e.reason()).isEqualTo(EndReason.FAILED);
             assertThat(e.error()).contains("3 identical failed iterations");
         });
         assertThat(server.requestCount()).isEqualTo(15);
@@ -335,7 +337,7 @@ class ProviderRunnerJvmTest {
 
         assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,
                 d -> assertThat(d.summary()).isEqualTo("first run done")));
-        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("script_exhausted", 1, null));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit(EndReason.SCRIPT_EXHAUSTED, 1, null));
         assertThat(Files.readAllLines(work.resolve("log"))).containsExactly("replayed", "replayed");
     }
 }

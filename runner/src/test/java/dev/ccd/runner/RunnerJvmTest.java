@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.process.ProcessTree;
 import dev.ccd.protocol.RunConfig;
@@ -66,7 +68,7 @@ class RunnerJvmTest {
         assertThat(next()).isInstanceOfSatisfying(Message.Ready.class, r -> assertThat(r.pid()).isEqualTo(runner.process.pid()));
         assertThat(next()).isEqualTo(new Message.IterationStart(1));
         assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> {
-            assertThat(d.status()).isEqualTo("ok");
+            assertThat(d.status()).isEqualTo(IterationStatus.OK);
             assertThat(d.summary()).isEqualTo("wrote out.txt");
             assertThat(d.tokensIn()).isPositive();
             assertThat(d.tokensOut()).isEqualTo((long) Math.ceil(("writing".length() + "bash".length()
@@ -75,7 +77,7 @@ class RunnerJvmTest {
         assertThat(next()).isEqualTo(new Message.IterationStart(2));
         assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class,
                 d -> assertThat(d.summary()).isEqualTo("second iteration"));
-        assertThat(next()).isEqualTo(new Message.Exit("script_exhausted", 2, null));
+        assertThat(next()).isEqualTo(new Message.Exit(EndReason.SCRIPT_EXHAUSTED, 2, null));
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
         assertThat(runner.process.exitValue()).isZero();
         assertThat(tmp.resolve("work/out.txt")).hasContent("hi");
@@ -100,7 +102,7 @@ class RunnerJvmTest {
         assertThat(messages).noneMatch(m -> m instanceof Message.PermissionRequest);
         assertThat(messages).filteredOn(m -> m instanceof Message.IterationDone).singleElement()
                 .satisfies(m -> assertThat(((Message.IterationDone) m).summary()).isEqualTo("could not write it"));
-        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("script_exhausted", 1, null));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit(EndReason.SCRIPT_EXHAUSTED, 1, null));
         assertThat(tmp.resolve("work/big.txt")).doesNotExist();
         assertThat(Files.readString(tmp.resolve("stderr.log"))).contains("could not be sent: denied");
     }
@@ -120,8 +122,8 @@ class RunnerJvmTest {
         runner.send(new Message.Stop("test"));
         runner.closeStdin();
 
-        assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> assertThat(d.status()).isEqualTo("stopped"));
-        assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
+        assertThat(next()).isInstanceOfSatisfying(Message.IterationDone.class, d -> assertThat(d.status()).isEqualTo(IterationStatus.STOPPED));
+        assertThat(next()).isEqualTo(new Message.Exit(EndReason.STOPPED, 1, null));
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
         // normally well under a second; the hard line is the daemon's SIGTERM at 2 s
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -147,7 +149,7 @@ class RunnerJvmTest {
 
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-        assertThat(next()).isEqualTo(new Message.Exit("stopped", 1, null));
+        assertThat(next()).isEqualTo(new Message.Exit(EndReason.STOPPED, 1, null));
     }
 
     @Test
@@ -164,7 +166,7 @@ class RunnerJvmTest {
         assertThat(next()).isInstanceOf(Message.Ready.class);
         List<Message> messages = runner.untilExit();
         assertThat(messages).filteredOn(Message.IterationDone.class::isInstance).hasSize(3);
-        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit("max_iterations", 3, null));
+        assertThat(messages.get(messages.size() - 1)).isEqualTo(new Message.Exit(EndReason.MAX_ITERATIONS, 3, null));
     }
 
     @Test
@@ -174,7 +176,7 @@ class RunnerJvmTest {
         runner.send(init(99, script("{\"text\": \"x\"}"), Budget.UNLIMITED, 0));
 
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("protocol_mismatch");
+            assertThat(e.reason()).isEqualTo(EndReason.PROTOCOL_MISMATCH);
             assertThat(e.error()).contains("99");
         });
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
@@ -190,7 +192,7 @@ class RunnerJvmTest {
         // ready once the protocol is agreed, then the configuration is found wanting
         assertThat(next()).isInstanceOf(Message.Ready.class);
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("bad_config");
+            assertThat(e.reason()).isEqualTo(EndReason.BAD_CONFIG);
             assertThat(e.error()).contains("nope.jsonl");
         });
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
@@ -209,7 +211,7 @@ class RunnerJvmTest {
         // the protocol is agreed before the rest of init is decoded
         assertThat(next()).isInstanceOf(Message.Ready.class);
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("bad_config");
+            assertThat(e.reason()).isEqualTo(EndReason.BAD_CONFIG);
             assertThat(e.error()).contains("init").contains("config");
         });
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
@@ -225,7 +227,7 @@ class RunnerJvmTest {
         runner.process.getOutputStream().flush();
 
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("protocol_mismatch");
+            assertThat(e.reason()).isEqualTo(EndReason.PROTOCOL_MISMATCH);
             assertThat(e.error()).contains("speaks protocol 1").contains("sent 2");
         });
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();
@@ -240,7 +242,7 @@ class RunnerJvmTest {
         runner.process.getOutputStream().flush();
 
         assertThat(next()).isInstanceOfSatisfying(Message.Exit.class, e -> {
-            assertThat(e.reason()).isEqualTo("bad_config");
+            assertThat(e.reason()).isEqualTo(EndReason.BAD_CONFIG);
             assertThat(e.error()).contains("not a valid init");
         });
         assertThat(runner.waitFor(Duration.ofSeconds(5))).isTrue();

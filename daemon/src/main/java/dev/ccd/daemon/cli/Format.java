@@ -1,6 +1,7 @@
 package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ccd.protocol.Excerpt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -91,6 +92,6 @@ final class Format {
 
     private static String oneLine(String text) {
         String line = text.replace('\n', ' ').strip();
-        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+        return Excerpt.abbreviate(line, 200);
     }
 }

@@ -138,7 +138,7 @@ public final class Store implements AutoCloseable {
                     + " ON CONFLICT(run_id, iteration) DO UPDATE SET ended_at = excluded.ended_at,"
                     + " status = excluded.status, duration_s = excluded.duration_s, summary = excluded.summary,"
                     + " tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd",
-                    runId, done.iteration(), ts, ts, done.status(), done.durationS(), done.summary(), done.tokensIn(),
+                    runId, done.iteration(), ts, ts, done.status().wireName(), done.durationS(), done.summary(), done.tokensIn(),
                     done.tokensOut(), done.costUsd());
             tx.update("UPDATE agent_runs SET last_iteration = max(last_iteration, ?), tokens_in = tokens_in + ?,"
                     + " tokens_out = tokens_out + ?, cost_usd = cost_usd + ? WHERE id = ?",
@@ -233,7 +233,7 @@ public final class Store implements AutoCloseable {
         return update("INSERT INTO background_tasks(" + Rows.TASK_COLUMNS + ") VALUES (?,?,'',?,?,?,?,?)"
                 + " ON CONFLICT(run_id, task_id) DO UPDATE SET status = excluded.status,"
                 + " exit_code = excluded.exit_code, ended_at = excluded.ended_at",
-                runId, done.taskId(), done.status(), done.exitCode(), ts, ts, outputPath);
+                runId, done.taskId(), done.status().wireName(), done.exitCode(), ts, ts, outputPath);
     }
 
     /** Appends to {@code daemon_events}; listeners hear of it after the commit. */

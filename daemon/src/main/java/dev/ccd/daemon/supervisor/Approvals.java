@@ -5,6 +5,7 @@ import dev.ccd.daemon.store.PermissionRow;
 import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import java.sql.SQLException;
@@ -44,7 +45,7 @@ final class Approvals {
     void onRequest(RunHandle runner, Message.PermissionRequest request) {
         store.permissionRequested(runner.runId, request, Timestamps.now());
         ObjectNode payload = MessageCodec.mapper().createObjectNode().put("request_id", request.requestId())
-                .put("tool", request.tool()).put("input", abbreviate(request.input().toString()));
+                .put("tool", request.tool()).put("input", Excerpt.abbreviate(request.input().toString(), INPUT_CHARS));
         store.setLiveStatus(runner.runId, RunStatus.WAITING_PERMISSION, "permission_request", payload);
         Duration timeout = timeout(runner);
         CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
@@ -153,7 +154,6 @@ final class Approvals {
         return seconds == null ? DEFAULT_TIMEOUT : Duration.ofMillis(Math.round(seconds * 1000));
     }
 
-    private static String abbreviate(String text) {
-        return text.length() > 500 ? text.substring(0, 500) + "..." : text;
-    }
+    /** Characters of a tool call's input that its event keeps; the request row has all of it. */
+    private static final int INPUT_CHARS = 500;
 }

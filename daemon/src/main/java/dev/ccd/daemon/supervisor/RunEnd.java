@@ -3,6 +3,7 @@ package dev.ccd.daemon.supervisor;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.process.ManagedProcess;
+import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
@@ -35,12 +36,12 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
         String stopReason = runner.stopReason();
         if (exit != null) {
             return switch (exit.reason()) {
-                case "stopped" -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(stopReason, "stdin closed"),
+                case STOPPED -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(stopReason, "stdin closed"),
                         code, null, by);
-                case "max_iterations", "script_exhausted", "stagnation", "completed" ->
-                        new RunEnd(RunStatus.COMPLETED, exit.reason(), code, null, by);
-                default -> new RunEnd(RunStatus.FAILED, exit.reason(), code,
-                        exit.reason() + (exit.error() == null ? "" : ": " + exit.error()), by);
+                case MAX_ITERATIONS, SCRIPT_EXHAUSTED, STAGNATION, COMPLETED ->
+                        new RunEnd(RunStatus.COMPLETED, exit.reason().wireName(), code, null, by);
+                case FAILED, PROTOCOL_MISMATCH, BAD_CONFIG -> new RunEnd(RunStatus.FAILED, exit.reason().wireName(),
+                        code, exit.reason().wireName() + (exit.error() == null ? "" : ": " + exit.error()), by);
             };
         }
         if (stopReason != null) {
@@ -72,7 +73,7 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
             node.put("exit_code", exitCode);
         }
         if (error != null) {
-            node.put("error", error.length() > 500 ? error.substring(0, 500) + "..." : error);
+            node.put("error", Excerpt.abbreviate(error, 500));
         }
         return node;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.ReadResult;
@@ -44,7 +45,8 @@ final class RunRecorder {
             }
         } else if (result instanceof ReadResult.UnknownOp unknown) {
             // Forward compatibility: a newer runner may say things this daemon does not know.
-            log.warn("{} - ignoring unknown op '{}': {}", runner.runId, unknown.op(), abbreviate(unknown.raw().toString()));
+            log.warn("{} - ignoring unknown op '{}': {}", runner.runId, unknown.op(),
+                    Excerpt.abbreviate(unknown.raw().toString(), DETAIL_CHARS));
             protocolError(runner, "unknown_op", result.describe());
         } else {
             protocolError(runner, kind(result), result.describe());
@@ -106,9 +108,10 @@ final class RunRecorder {
 
     private void protocolError(RunHandle runner, String kind, String detail) {
         long count = runner.pipe().protocolErrors();
-        log.warn("{} - protocol error #{} from runner ({}): {}", runner.runId, count, kind, abbreviate(detail));
+        log.warn("{} - protocol error #{} from runner ({}): {}", runner.runId, count, kind, 
+                Excerpt.abbreviate(detail, DETAIL_CHARS));
         store.event("protocol_error", runner.runId, MessageCodec.mapper().createObjectNode()
-                .put("kind", kind).put("detail", abbreviate(detail)).put("count", count));
+                .put("kind", kind).put("detail", Excerpt.abbreviate(detail, DETAIL_CHARS)).put("count", count));
     }
 
     private static String kind(ReadResult result) {
@@ -132,7 +135,6 @@ final class RunRecorder {
         return MessageCodec.mapper().valueToTree(message).path("op").asText();
     }
 
-    private static String abbreviate(String text) {
-        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
-    }
+    /** Characters of a runner's line or a problem with it that logs and events keep. */
+    private static final int DETAIL_CHARS = 300;
 }

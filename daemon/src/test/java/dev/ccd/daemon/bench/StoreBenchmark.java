@@ -3,6 +3,7 @@ package dev.ccd.daemon.bench;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import java.nio.file.Files;
@@ -27,8 +28,8 @@ public final class StoreBenchmark {
                 CompletableFuture<?> last = null;
                 for (int i = 1; i <= iterations; i++) {
                     store.iterationStarted(runId, i, Timestamps.now());
-                    Message.IterationDone done = new Message.IterationDone(i, "ok", 0.001, "iteration " + i + " done",
-                            100, 10, 0.0);
+                    Message.IterationDone done = new Message.IterationDone(i, IterationStatus.OK, 0.001,
+                            "iteration " + i + " done", 100, 10, 0.0);
                     store.iterationDone(runId, done, Timestamps.now());
                     var payload = (com.fasterxml.jackson.databind.node.ObjectNode) MessageCodec.mapper().valueToTree(done);
                     payload.remove("op");

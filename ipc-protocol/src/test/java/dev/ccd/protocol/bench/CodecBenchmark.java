@@ -1,5 +1,6 @@
 package dev.ccd.protocol.bench;
 
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.MessageReader;
@@ -22,7 +23,7 @@ public final class CodecBenchmark {
     private static final long ROUND_NANOS = 1_000_000_000L;
 
     public static void main(String[] args) throws IOException {
-        Message message = new Message.IterationDone(42, "ok", 12.25,
+        Message message = new Message.IterationDone(42, IterationStatus.OK, 12.25,
                 "val_loss improved from 0.9123 to 0.9051 after lowering the learning rate; kept. ".repeat(5)
                         .substring(0, 400),
                 51_234, 8_310, 0.2781);

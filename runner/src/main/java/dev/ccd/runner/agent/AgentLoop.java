@@ -1,5 +1,7 @@
 package dev.ccd.runner.agent;
 
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TaskOptions;
@@ -135,36 +137,36 @@ public final class AgentLoop {
         int completed = 0;
         while (true) {
             if (stopReason != null) {
-                return exit("stopped", completed, null);
+                return exit(EndReason.STOPPED, completed, null);
             }
             if (iterationLimitReached(completed)) {
-                return exit("max_iterations", completed, null);
+                return exit(EndReason.MAX_ITERATIONS, completed, null);
             }
             if (model.exhausted()) {
-                return exit("script_exhausted", completed, null);
+                return exit(EndReason.SCRIPT_EXHAUSTED, completed, null);
             }
             int iteration = completed + 1;
             link.send(new Message.IterationStart(iteration));
             Outcome outcome = runIteration(iteration);
             completed = iteration;
             link.send(outcome.done(iteration));
-            if (outcome.status.equals("stopped")) {
-                return exit("stopped", completed, null);
+            if (outcome.status == IterationStatus.STOPPED) {
+                return exit(EndReason.STOPPED, completed, null);
             }
             if (outcome.fatal) {
                 return model.exhausted()
-                        ? exit("script_exhausted", completed, null)
-                        : exit("failed", completed, outcome.summary);
+                        ? exit(EndReason.SCRIPT_EXHAUSTED, completed, null)
+                        : exit(EndReason.FAILED, completed, outcome.summary);
             }
             if (iterationLimitReached(completed)) {
-                return exit("max_iterations", completed, null);
+                return exit(EndReason.MAX_ITERATIONS, completed, null);
             }
             Optional<StopRules.Verdict> verdict = rules.afterIteration(outcome.status, outcome.summary);
             if (verdict.isPresent()) {
                 return exit(verdict.get().reason(), completed, verdict.get().error());
             }
             if (!awaitRunningTasks() || (!interval.isZero() && awaitStop(interval))) {
-                return exit("stopped", completed, null);
+                return exit(EndReason.STOPPED, completed, null);
             }
         }
     }
@@ -198,7 +200,7 @@ public final class AgentLoop {
         private final long tokensIn0 = model.tokensIn();
         private final long tokensOut0 = model.tokensOut();
         private final double cost0 = model.costUsd();
-        private String status = "ok";
+        private IterationStatus status = IterationStatus.OK;
         private String summary = "";
         private boolean fatal;
 
@@ -235,7 +237,7 @@ public final class AgentLoop {
                             // invalid for both APIs
                             conversation.add(afterCutOff(turn));
                         }
-                        outcome.status = "error";
+                        outcome.status = IterationStatus.ERROR;
                         outcome.summary = "the model's replies were cut off at the output limit " + MAX_CUT_OFF_TURNS
                                 + " times in a row" + (outcome.summary.isEmpty() ? "" : ": " + outcome.summary);
                         return outcome;
@@ -251,7 +253,7 @@ public final class AgentLoop {
                         continue; // the model paused a long turn: sending it back lets it go on
                     }
                     if ("refusal".equals(turn.stopReason())) {
-                        outcome.status = "error";
+                        outcome.status = IterationStatus.ERROR;
                         outcome.summary = "the model refused: " + outcome.summary;
                     }
                     return outcome;
@@ -264,11 +266,11 @@ public final class AgentLoop {
                 conversation.add(new ChatMessage(ChatMessage.Role.USER, results));
             }
         } catch (InterruptedException e) {
-            outcome.status = "stopped";
+            outcome.status = IterationStatus.STOPPED;
             outcome.summary = "stopped: " + stopReason;
         } catch (ProviderException e) {
             log.warn("{} - iteration {}: model call failed: {}", init.runId(), iteration, e.getMessage());
-            outcome.status = "error";
+            outcome.status = IterationStatus.ERROR;
             outcome.summary = e.getMessage();
             outcome.fatal = e.fatal();
         }
@@ -353,7 +355,7 @@ public final class AgentLoop {
         }
     }
 
-    private static Message.Exit exit(String reason, int iterations, String error) {
+    private static Message.Exit exit(EndReason reason, int iterations, String error) {
         return new Message.Exit(reason, iterations, error);
     }
 }

@@ -1,5 +1,7 @@
 package dev.ccd.runner.agent;
 
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -16,7 +18,7 @@ final class StopRules {
     static final int CONSECUTIVE_FAILURES = 4;
 
     /** Why the run ends: an exit reason and, for a failure, the error. */
-    record Verdict(String reason, String error) {
+    record Verdict(EndReason reason, String error) {
     }
 
     private final int stagnationLimit;
@@ -30,19 +32,21 @@ final class StopRules {
         this.stagnationLimit = stagnationLimit;
     }
 
-    Optional<Verdict> afterIteration(String status, String summary) {
+    Optional<Verdict> afterIteration(IterationStatus status, String summary) {
         String normalised = normalise(summary);
-        if (status.equals("error")) {
+        if (status == IterationStatus.ERROR) {
             failures++;
             sameErrors = normalised.equals(lastError) ? sameErrors + 1 : 1;
             lastError = normalised;
             lastSummary = null;
             sameSummaries = 0;
             if (sameErrors >= IDENTICAL_FAILURES) {
-                return Optional.of(new Verdict("failed", IDENTICAL_FAILURES + " identical failed iterations: " + summary));
+                return Optional.of(new Verdict(EndReason.FAILED,
+                        IDENTICAL_FAILURES + " identical failed iterations: " + summary));
             }
             if (failures >= CONSECUTIVE_FAILURES) {
-                return Optional.of(new Verdict("failed", CONSECUTIVE_FAILURES + " failed iterations in a row; last: " + summary));
+                return Optional.of(new Verdict(EndReason.FAILED,
+                        CONSECUTIVE_FAILURES + " failed iterations in a row; last: " + summary));
             }
             return Optional.empty();
         }
@@ -52,7 +56,7 @@ final class StopRules {
         sameSummaries = normalised.equals(lastSummary) ? sameSummaries + 1 : 1;
         lastSummary = normalised;
         if (stagnationLimit > 0 && sameSummaries >= stagnationLimit) {
-            return Optional.of(new Verdict("stagnation", null));
+            return Optional.of(new Verdict(EndReason.STAGNATION, null));
         }
         return Optional.empty();
     }

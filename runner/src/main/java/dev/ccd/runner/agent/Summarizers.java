@@ -1,5 +1,6 @@
 package dev.ccd.runner.agent;
 
+import dev.ccd.protocol.Excerpt;
 import dev.ccd.runner.provider.ChatMessage;
 import dev.ccd.runner.provider.LlmProvider;
 import dev.ccd.runner.provider.ModelRequest;
@@ -37,8 +38,7 @@ final class Summarizers {
                 }
             }
         }
-        return text.length() <= MAX_SUMMARY_CHARS ? text.toString()
-                : "..." + text.substring(text.length() - MAX_SUMMARY_CHARS);
+        return Excerpt.tail(text.toString(), MAX_SUMMARY_CHARS);
     }
 
     /** Asks the model, without tools; falls back to {@link #truncating} when the call fails. */
@@ -53,7 +53,7 @@ final class Summarizers {
                 ModelTurn turn = provider.complete(new ModelRequest(system, messages, List.of(), 1024));
                 String text = turn.text().strip();
                 if (!text.isEmpty()) {
-                    return text.length() <= MAX_SUMMARY_CHARS ? text : text.substring(0, MAX_SUMMARY_CHARS) + "...";
+                    return Excerpt.abbreviate(text, MAX_SUMMARY_CHARS);
                 }
             } catch (ProviderException e) {
                 log.warn("summary by the model failed, keeping the tail instead: {}", e.getMessage());

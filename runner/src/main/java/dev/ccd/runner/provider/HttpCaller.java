@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ccd.protocol.Excerpt;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -239,6 +240,6 @@ final class HttpCaller {
         if (oneLine.isEmpty()) {
             return "(empty body)";
         }
-        return oneLine.length() <= EXCERPT ? oneLine : oneLine.substring(0, EXCERPT) + "...";
+        return Excerpt.abbreviate(oneLine, EXCERPT);
     }
 }

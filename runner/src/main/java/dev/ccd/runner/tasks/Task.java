@@ -1,14 +1,15 @@
 package dev.ccd.runner.tasks;
 
-import static dev.ccd.runner.tasks.TaskSnapshot.COMPLETED;
-import static dev.ccd.runner.tasks.TaskSnapshot.FAILED;
-import static dev.ccd.runner.tasks.TaskSnapshot.RUNNING;
-import static dev.ccd.runner.tasks.TaskSnapshot.STOPPED;
-import static dev.ccd.runner.tasks.TaskSnapshot.TIMEOUT;
+import static dev.ccd.protocol.TaskStatus.COMPLETED;
+import static dev.ccd.protocol.TaskStatus.FAILED;
+import static dev.ccd.protocol.TaskStatus.RUNNING;
+import static dev.ccd.protocol.TaskStatus.STOPPED;
+import static dev.ccd.protocol.TaskStatus.TIMEOUT;
 
 import dev.ccd.process.Command;
 import dev.ccd.process.Launcher;
 import dev.ccd.process.ManagedProcess;
+import dev.ccd.protocol.TaskStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -60,10 +61,10 @@ final class Task {
     private final Notices notices;
     private final TaskListener listener;
     private final CountDownLatch ended = new CountDownLatch(1);
-    private String status = RUNNING;
+    private TaskStatus status = RUNNING;
     private Integer exitCode;
     private long endNanos;
-    private String endRequest;
+    private TaskStatus endRequest;
 
     private Task(String id, String command, Duration timeout, Path log, ManagedProcess process, OutputStream logOut,
             TaskSettings settings, Notices notices, TaskListener listener) {
@@ -134,7 +135,7 @@ final class Task {
      * @return true when its process is still alive and must be killed; false when it has ended
      *         (or is ending) by itself
      */
-    synchronized boolean requestEnd(String why) {
+    synchronized boolean requestEnd(TaskStatus why) {
         if (!status.equals(RUNNING) || !process.isAlive()) {
             return false;
         }

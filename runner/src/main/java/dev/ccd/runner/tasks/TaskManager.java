@@ -2,6 +2,7 @@ package dev.ccd.runner.tasks;
 
 import dev.ccd.process.Launcher;
 import dev.ccd.process.LocalLauncher;
+import dev.ccd.protocol.TaskStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ public final class TaskManager implements AutoCloseable {
      */
     public StopResult stop(String id, boolean force) throws InterruptedException {
         Task task = require(id);
-        if (!task.requestEnd(TaskSnapshot.STOPPED)) {
+        if (!task.requestEnd(TaskStatus.STOPPED)) {
             task.awaitEnd(Task.DRAIN_GRACE.plusSeconds(1));
             return new StopResult(task.snapshot(), true, 0, List.of());
         }
@@ -189,7 +190,7 @@ public final class TaskManager implements AutoCloseable {
      * at once) but not the wait, and is restored on return.
      */
     public void stopAll(Duration grace) {
-        List<Task> toStop = tasks().stream().filter(task -> task.requestEnd(TaskSnapshot.STOPPED)).toList();
+        List<Task> toStop = tasks().stream().filter(task -> task.requestEnd(TaskStatus.STOPPED)).toList();
         if (toStop.isEmpty()) {
             awaitEnding(tasks());
             return;

@@ -1,5 +1,6 @@
 package dev.ccd.runner.tasks;
 
+import dev.ccd.protocol.Excerpt;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -41,18 +42,17 @@ public final class TaskText {
     public static String outcome(TaskSnapshot task) {
         String after = duration(task.duration());
         return switch (task.status()) {
-            case TaskSnapshot.RUNNING -> "running for " + after;
-            case TaskSnapshot.COMPLETED, TaskSnapshot.FAILED ->
-                    task.status() + ": exit code " + task.exitCode() + " after " + after;
-            case TaskSnapshot.TIMEOUT -> "timeout: killed with its process tree after " + after;
-            default -> task.status() + " after " + after;
+            case RUNNING -> "running for " + after;
+            case COMPLETED, FAILED -> task.status().wireName() + ": exit code " + task.exitCode() + " after " + after;
+            case TIMEOUT -> "timeout: killed with its process tree after " + after;
+            case STOPPED -> "stopped after " + after;
         };
     }
 
     /** The command on one line, at most {@value #MAX_COMMAND_CHARS} characters. */
     public static String command(String command) {
         String line = command.strip().replace("\r", "").replace("\n", "; ");
-        return line.length() <= MAX_COMMAND_CHARS ? line : line.substring(0, MAX_COMMAND_CHARS - 3) + "...";
+        return Excerpt.abbreviate(line, MAX_COMMAND_CHARS);
     }
 
     /** "0.5 s", "12.4 s", "4 min 5 s", "2 h 3 min". */

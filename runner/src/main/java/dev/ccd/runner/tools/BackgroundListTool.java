@@ -27,7 +27,7 @@ final class BackgroundListTool extends BaseTool {
         StringBuilder text = new StringBuilder()
                 .append(all.size()).append(all.size() == 1 ? " task, " : " tasks, ").append(running).append(" running:");
         for (TaskSnapshot task : all) {
-            text.append('\n').append(task.id()).append(' ').append(task.status());
+            text.append('\n').append(task.id()).append(' ').append(task.status().wireName());
             if (task.exitCode() != null) {
                 text.append(" (exit ").append(task.exitCode()).append(')');
             }

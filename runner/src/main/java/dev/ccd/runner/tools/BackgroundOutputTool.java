@@ -42,7 +42,7 @@ final class BackgroundOutputTool extends BaseTool {
                 .append(TaskText.outcome(output.task())).append('\n');
         if (block) {
             text.append(output.finished()
-                    ? "finished: " + output.task().status()
+                    ? "finished: " + output.task().status().wireName()
                     : "still running after " + TaskText.seconds(wait) + " s of waiting").append('\n');
         }
         if (output.text().isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.ccd.runner.tools;
 
+import dev.ccd.protocol.TaskStatus;
 import dev.ccd.runner.tasks.StopResult;
 import dev.ccd.runner.tasks.TaskManager;
 import dev.ccd.runner.tasks.TaskSnapshot;
@@ -37,7 +38,7 @@ final class BackgroundStopTool extends BaseTool {
                     + tree + " of its tree are still alive (pids " + pids(result) + ")"
                     + (force ? "" : "; try again with force=true"));
         }
-        if (!now.status().equals(TaskSnapshot.STOPPED)) {
+        if (now.status() != TaskStatus.STOPPED) {
             // Its timeout struck first: the tree is gone all the same.
             return ToolResult.ok(now.id() + " ended meanwhile (" + TaskText.outcome(now) + "); its process tree ("
                     + tree + ") is gone");

@@ -1,5 +1,6 @@
 package dev.ccd.runner.tools;
 
+import dev.ccd.protocol.Excerpt;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -120,8 +121,7 @@ final class GrepTool extends BaseTool {
                         return false;
                     }
                     matches++;
-                    String shownLine = line.length() <= MAX_LINE_CHARS
-                            ? line : line.substring(0, MAX_LINE_CHARS) + "...";
+                    String shownLine = Excerpt.abbreviate(line, MAX_LINE_CHARS);
                     out.append(shown).append(':').append(number).append(':').append(shownLine).append('\n');
                 }
             }

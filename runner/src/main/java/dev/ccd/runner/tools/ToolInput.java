@@ -2,6 +2,7 @@ package dev.ccd.runner.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.protocol.Excerpt;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -109,7 +110,6 @@ final class ToolInput {
     }
 
     private static String excerpt(JsonNode value) {
-        String text = value.toString();
-        return text.length() <= 60 ? text : text.substring(0, 60) + "...";
+        return Excerpt.abbreviate(value.toString(), 60);
     }
 }

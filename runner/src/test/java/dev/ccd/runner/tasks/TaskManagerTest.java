@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.ccd.protocol.TaskStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,14 +51,14 @@ class TaskManagerTest {
         TaskSnapshot started = tasks.start("sleep 2; echo done", null);
 
         assertThat(started.id()).isEqualTo("t1");
-        assertThat(started.status()).isEqualTo("running");
+        assertThat(started.status()).isEqualTo(TaskStatus.RUNNING);
         assertThat(started.exitCode()).isNull();
         assertThat(tasks.running()).isEqualTo(1);
         assertThat(tasks.awaitFinished(Duration.ofSeconds(20))).isTrue();
         List<TaskSnapshot> notices = tasks.drainFinished();
         assertThat(notices).hasSize(1);
         TaskSnapshot done = notices.get(0);
-        assertThat(done.status()).isEqualTo("completed");
+        assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
         assertThat(done.exitCode()).isZero();
         assertThat(done.tail()).isEqualTo("done");
         assertThat(done.duration()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
@@ -77,10 +78,10 @@ class TaskManagerTest {
 
         TaskSnapshot failed = awaitEnded("t1");
 
-        assertThat(failed.status()).isEqualTo("failed");
+        assertThat(failed.status()).isEqualTo(TaskStatus.FAILED);
         assertThat(failed.exitCode()).isEqualTo(3);
         assertThat(failed.tail()).isEqualTo("oops");
-        assertThat(tasks.drainFinished()).extracting(TaskSnapshot::status).containsExactly("failed");
+        assertThat(tasks.drainFinished()).extracting(TaskSnapshot::status).containsExactly(TaskStatus.FAILED);
     }
 
     @Test
@@ -89,7 +90,7 @@ class TaskManagerTest {
 
         TaskSnapshot done = awaitEnded("t1");
 
-        assertThat(done.status()).isEqualTo("completed");
+        assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
         assertThat(done.tail()).isEqualTo(workdir.toString());
     }
 
@@ -101,11 +102,11 @@ class TaskManagerTest {
 
         TaskSnapshot ended = awaitEnded("t1");
 
-        assertThat(ended.status()).isEqualTo("timeout");
+        assertThat(ended.status()).isEqualTo(TaskStatus.TIMEOUT);
         assertThat(ended.exitCode()).isNull();
         assertThat(ended.tail()).doesNotContain("never");
         await().atMost(Duration.ofSeconds(5)).until(() -> !alive(sleepPid));
-        assertThat(tasks.drainFinished()).extracting(TaskSnapshot::status).containsExactly("timeout");
+        assertThat(tasks.drainFinished()).extracting(TaskSnapshot::status).containsExactly(TaskStatus.TIMEOUT);
     }
 
     @Test
@@ -114,7 +115,7 @@ class TaskManagerTest {
 
         TaskSnapshot ended = awaitEnded("t1");
 
-        assertThat(ended.status()).isEqualTo("timeout");
+        assertThat(ended.status()).isEqualTo(TaskStatus.TIMEOUT);
         assertThat(ended.exitCode()).isNull();
         long sleepPid = pidsIn(workdir.resolve("sleep.pid")).get(0);
         await().atMost(Duration.ofSeconds(5)).until(() -> !alive(sleepPid));
@@ -131,10 +132,10 @@ class TaskManagerTest {
         assertThat(result.alreadyEnded()).isFalse();
         assertThat(result.allGone()).isTrue();
         assertThat(result.processes()).isEqualTo(3);
-        assertThat(result.task().status()).isEqualTo("stopped");
+        assertThat(result.task().status()).isEqualTo(TaskStatus.STOPPED);
         assertThat(result.task().exitCode()).isNull();
         await().atMost(Duration.ofSeconds(5)).until(() -> pidsIn(pids).stream().noneMatch(TaskTesting::alive));
-        assertThat(tasks.drainFinished()).extracting(TaskSnapshot::status).containsExactly("stopped");
+        assertThat(tasks.drainFinished()).extracting(TaskSnapshot::status).containsExactly(TaskStatus.STOPPED);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(recorder.events).containsExactly("started t1", "finished t1 stopped"));
     }
@@ -158,7 +159,7 @@ class TaskManagerTest {
         assertThat(forced.allGone()).isTrue();
         assertThat(gentleTook).isGreaterThanOrEqualTo(TaskManager.STOP_GRACE);
         assertThat(forcedTook).isLessThan(TaskManager.STOP_GRACE);
-        assertThat(List.of(gentle.task().status(), forced.task().status())).containsOnly("stopped");
+        assertThat(List.of(gentle.task().status(), forced.task().status())).containsOnly(TaskStatus.STOPPED);
     }
 
     @Test
@@ -169,7 +170,7 @@ class TaskManagerTest {
         StopResult result = tasks.stop("t1", false);
 
         assertThat(result.alreadyEnded()).isTrue();
-        assertThat(result.task().status()).isEqualTo("failed");
+        assertThat(result.task().status()).isEqualTo(TaskStatus.FAILED);
         assertThat(result.task().exitCode()).isEqualTo(4);
         assertThat(tasks.drainFinished()).hasSize(1);
     }
@@ -187,7 +188,7 @@ class TaskManagerTest {
 
         assertThat(tasks.running()).isZero();
         assertThat(tasks.list()).extracting(TaskSnapshot::status)
-                .containsExactly("completed", "stopped", "stopped", "stopped");
+                .containsExactly(TaskStatus.COMPLETED, TaskStatus.STOPPED, TaskStatus.STOPPED, TaskStatus.STOPPED);
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> pidsIn(workdir.resolve("pids")).stream().noneMatch(TaskTesting::alive));
         assertThat(tasks.drainFinished()).extracting(TaskSnapshot::id).containsExactlyInAnyOrder("t1", "t2", "t3", "t4");
@@ -199,7 +200,7 @@ class TaskManagerTest {
 
         tasks.close();
 
-        assertThat(tasks.get("t1").orElseThrow().status()).isEqualTo("stopped");
+        assertThat(tasks.get("t1").orElseThrow().status()).isEqualTo(TaskStatus.STOPPED);
         assertThatThrownBy(() -> tasks.start("echo late", null))
                 .isInstanceOf(TaskRejectedException.class).hasMessageContaining("the run is ending");
     }

@@ -3,6 +3,7 @@ package dev.ccd.runner.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ccd.protocol.TaskStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +73,7 @@ class TaskNoticesTest {
         assertThat(drained).hasSize(50);
         assertThat(drained).extracting(TaskSnapshot::id).doesNotHaveDuplicates();
         assertThat(drained).allSatisfy(task -> {
-            assertThat(task.status()).isEqualTo("completed");
+            assertThat(task.status()).isEqualTo(TaskStatus.COMPLETED);
             assertThat(task.tail()).isEqualTo(task.id().substring(1));
         });
         assertThat(tasks.drainFinished()).isEmpty();
@@ -133,10 +134,10 @@ class TaskNoticesTest {
         Instant at = Instant.parse("2025-01-01T00:00:00Z");
         Path log = dir.resolve("t.log");
         List<TaskSnapshot> finished = List.of(
-                new TaskSnapshot("t3", "make test", "completed", 0, at, Duration.ofMillis(12_400), log, "BUILD OK\n3 tests"),
-                new TaskSnapshot("t4", "cargo build\n--release", "failed", 101, at, Duration.ofSeconds(75), log, "error"),
-                new TaskSnapshot("t5", "sleep 99", "timeout", null, at, Duration.ofSeconds(30), log, ""),
-                new TaskSnapshot("t6", "serve", "stopped", null, at, Duration.ofHours(2).plusMinutes(3), log, "bye"));
+                new TaskSnapshot("t3", "make test", TaskStatus.COMPLETED, 0, at, Duration.ofMillis(12_400), log, "BUILD OK\n3 tests"),
+                new TaskSnapshot("t4", "cargo build\n--release", TaskStatus.FAILED, 101, at, Duration.ofSeconds(75), log, "error"),
+                new TaskSnapshot("t5", "sleep 99", TaskStatus.TIMEOUT, null, at, Duration.ofSeconds(30), log, ""),
+                new TaskSnapshot("t6", "serve", TaskStatus.STOPPED, null, at, Duration.ofHours(2).plusMinutes(3), log, "bye"));
 
         assertThat(TaskManager.describeNotices(finished)).isEqualTo("""
                 Background task t3 (`make test`) completed: exit code 0 after 12.4 s. Last output:

@@ -3,6 +3,7 @@ package dev.ccd.runner.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ccd.protocol.TaskStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class TaskOutputTest {
 
         TaskSnapshot done = awaitEnded("t1");
 
-        assertThat(done.status()).isEqualTo("completed");
+        assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
         assertThat(done.exitCode()).isZero();
         String marker = "[ccd: output truncated at " + CAP + " bytes; the task keeps running]\n";
         assertThat(Files.size(done.outputPath())).isEqualTo(CAP + marker.length());
@@ -65,7 +66,7 @@ class TaskOutputTest {
 
         TaskSnapshot done = awaitEnded("t1");
 
-        assertThat(done.status()).isEqualTo("completed");
+        assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
         assertThat(done.tail()).startsWith(ByteTail.CUT_MARK + "xxx")
                 .hasSize(ByteTail.DEFAULT_CAPACITY + ByteTail.CUT_MARK.length());
     }
@@ -98,7 +99,7 @@ class TaskOutputTest {
         assertThat(output.text()).isEqualTo("first\n");
         assertThat(output.finished()).isFalse();
         assertThat(output.timedOutWaiting()).isFalse();
-        assertThat(output.task().status()).isEqualTo("running");
+        assertThat(output.task().status()).isEqualTo(TaskStatus.RUNNING);
     }
 
     @Test
@@ -127,6 +128,6 @@ class TaskOutputTest {
         assertThat(output.finished()).isTrue();
         assertThat(output.timedOutWaiting()).isFalse();
         assertThat(output.text()).isEqualTo("bye\n");
-        assertThat(output.task().status()).isEqualTo("completed");
+        assertThat(output.task().status()).isEqualTo(TaskStatus.COMPLETED);
     }
 }

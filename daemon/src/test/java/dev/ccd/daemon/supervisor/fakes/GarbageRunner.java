@@ -1,5 +1,7 @@
 package dev.ccd.daemon.supervisor.fakes;
 
+import dev.ccd.protocol.EndReason;
+import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 
 /**
@@ -14,13 +16,13 @@ public final class GarbageRunner {
         runner.raw("this is not json");
         runner.raw("{\"op\":\"notify\",\"text\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}");
         runner.raw("{\"op\":\"teleport\",\"to\":\"mars\"}");
-        runner.out.send(new Message.IterationDone(1, "ok", 0.5, "first", 10, 2, 0.0));
+        runner.out.send(new Message.IterationDone(1, IterationStatus.OK, 0.5, "first", 10, 2, 0.0));
         runner.raw("{\"op\":\"iteration_start\",\"iteration\":\"two\"}");
         runner.raw(new byte[] {'{', '"', 'o', 'p', '"', ':', '"', (byte) 0xc3, (byte) 0x28, '"', '}'});
         runner.out.send(new Message.IterationStart(2));
         runner.out.send(new Message.Notify("still here"));
-        runner.out.send(new Message.IterationDone(2, "ok", 0.25, "second", 20, 4, 0.0));
-        runner.out.send(new Message.Exit("max_iterations", 2, null));
+        runner.out.send(new Message.IterationDone(2, IterationStatus.OK, 0.25, "second", 20, 4, 0.0));
+        runner.out.send(new Message.Exit(EndReason.MAX_ITERATIONS, 2, null));
         System.exit(0);
     }
 }

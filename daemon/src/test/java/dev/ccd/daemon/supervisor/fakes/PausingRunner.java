@@ -22,7 +22,7 @@ public final class PausingRunner {
             if (read instanceof ReadResult.Received r && r.message() instanceof Message.Resume) {
                 runner.out.send(new Message.Resumed());
             } else if (read instanceof ReadResult.Received r && r.message() instanceof Message.Stop) {
-                runner.out.send(new Message.Exit("stopped", 0, null));
+                runner.out.send(new Message.Exit(dev.ccd.protocol.EndReason.STOPPED, 0, null));
                 return;
             }
         }

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * The files of {@code $CCD_HOME} (ARCHITECTURE.md §2). Resolution order: {@code --home}, then
+ * The files of {@code $CCD_HOME} (README.md, "Files and the record"). Resolution order: {@code --home}, then
  * the environment variable {@code CCD_HOME}, then {@code ~/.ccd}.
  */
 public record CcdHome(Path root) {

@@ -1,6 +1,6 @@
 package dev.ccd.daemon.cli;
 
-/** The exit codes of {@code ccd} (ARCHITECTURE.md §3). */
+/** The exit codes of {@code ccd} (docs/ARCHITECTURE.md §7). */
 public final class ExitCodes {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -18,7 +18,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The methods of the control API (ARCHITECTURE.md §4). Each takes named params and returns a
+ * The methods of the control API (docs/ARCHITECTURE.md §7). Each takes named params and returns a
  * JSON result or throws an {@link RpcException}; none blocks longer than the operation it asks
  * for (a start waits for the handshake, a stop for the run's end).
  */

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The schema of {@code ccd.db}, as numbered migrations. {@code PRAGMA user_version} holds the
  * number of migrations applied; opening a database applies the missing ones in one transaction.
- * Table and column names are part of the user-visible contract (ARCHITECTURE.md §6): add, never
+ * Table and column names are part of the user-visible contract (README.md, "Files and the record"): add, never
  * rename.
  *
  * <p>A migration is a list of statements run one by one, not a script split on ';': a ';' may

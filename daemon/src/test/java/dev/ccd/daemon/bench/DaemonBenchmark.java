@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
- * The supervisor's numbers (ARCHITECTURE.md §8), measured on a real daemon process with real
+ * The supervisor's numbers (BENCHMARKS.md), measured on a real daemon process with real
  * runner JVMs and the scripted provider. Run by {@code scripts/bench daemon}; not a test. Each
  * figure prints its method. Timings are taken in this process, which talks to the daemon over its
  * socket and watches SQLite and /proc as a user's tool would.

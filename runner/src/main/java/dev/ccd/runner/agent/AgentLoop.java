@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the template as iterations (ARCHITECTURE.md §7): the first prompt is "Begin the
+ * Runs the template as iterations (docs/ARCHITECTURE.md §6): the first prompt is "Begin the
  * program." (+ args), every later one "Continue to the next iteration of the program."; the
  * model calls tools until it ends its turn, whose last text is the iteration's summary; then the
  * loop waits {@code interval}. The run ends by itself on its iteration limit, when the script is

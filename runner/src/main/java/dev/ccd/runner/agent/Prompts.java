@@ -2,7 +2,7 @@ package dev.ccd.runner.agent;
 
 import java.nio.file.Path;
 
-/** The fixed texts of the agent loop (ARCHITECTURE.md §7). */
+/** The fixed texts of the agent loop (docs/ARCHITECTURE.md §6). */
 final class Prompts {
     static final String BEGIN = "Begin the program.";
     static final String CONTINUE = "Continue to the next iteration of the program.";

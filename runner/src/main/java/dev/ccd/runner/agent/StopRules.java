@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * When a run ends by itself (ARCHITECTURE.md §7): the same normalised summary {@code
+ * When a run ends by itself (docs/ARCHITECTURE.md §6): the same normalised summary {@code
  * stagnationLimit} times in a row completes it ({@code stagnation}; whitespace and case ignored;
  * 0 disables); 3 identical or 4 consecutive failed iterations fail it, with the last error.
  *

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A run's background tasks (ARCHITECTURE.md §7): starts them, reports on them, stops them, and
+ * A run's background tasks (docs/ARCHITECTURE.md §6): starts them, reports on them, stops them, and
  * queues a notice for each one that ends, to be given to the model before its next call.
  *
  * <p>Threads: the agent loop (tool calls, draining notices, waiting for one) and the run's stop

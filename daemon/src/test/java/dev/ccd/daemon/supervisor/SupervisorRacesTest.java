@@ -85,6 +85,23 @@ class SupervisorRacesTest extends SupervisorFixture {
     }
 
     @Test
+    void aShutdownThatHasToKillARunRecordsItsEndBeforeItReturns() throws Exception {
+        Supervisor supervisor = supervisor(dev.ccd.daemon.supervisor.fakes.StubbornRunner.class);
+        RunRow run = supervisor.start(spec("stubborn"));
+        // the user's stop gives it a minute; the shutdown joins that stop and must kill it
+        CompletableFuture<Object> userStop = together(List.<Callable<Object>>of(
+                () -> supervisor.stop("stubborn", Duration.ofSeconds(60)))).get(0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> events("stop_requested", run.id()) == 1);
+
+        supervisor.shutdown();
+
+        RunRow ended = store.run(run.id()).orElseThrow();
+        assertThat(ended.status()).isEqualTo(RunStatus.STOPPED);
+        assertThat(ended.error()).contains("SIGKILL");
+        assertThat(userStop.get(10, TimeUnit.SECONDS)).isInstanceOf(RunRow.class);
+    }
+
+    @Test
     void twoResumesOfOnePauseLiftItOnceAndTheSecondIsRefused() throws Exception {
         Supervisor supervisor = supervisor(PausingRunner.class);
         RunRow run = supervisor.start(spec("paused"));

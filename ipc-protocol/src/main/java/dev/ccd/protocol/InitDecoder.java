@@ -3,7 +3,9 @@ package dev.ccd.protocol;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -109,6 +111,7 @@ final class InitDecoder {
         Integer stagnationLimit = null;
         Map<String, Price> prices = null;
         TaskOptions taskOptions = null;
+        SandboxOptions sandbox = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -129,12 +132,13 @@ final class InitDecoder {
                 case "stagnation_limit" -> stagnationLimit = integer(p);
                 case "prices" -> prices = prices(p);
                 case "task_options" -> taskOptions = taskOptions(p);
+                case "sandbox" -> sandbox = sandbox(p);
                 default -> p.skipChildren();
             }
         }
         return new RunConfig(provider, model, baseUrl, script, workdir, runDir, present(intervalS), present(ask),
                 permissionTimeoutS, budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices,
-                taskOptions);
+                taskOptions, sandbox);
     }
 
     private static Budget budget(JsonParser p) throws IOException {
@@ -198,6 +202,41 @@ final class InitDecoder {
             }
         }
         return new TaskOptions(defaultTimeoutS, maxWaitS, outputCapBytes);
+    }
+
+    private static SandboxOptions sandbox(JsonParser p) throws IOException {
+        expectObject(p);
+        Boolean enabled = null;
+        Boolean network = null;
+        List<String> readOnly = null;
+        List<String> readWrite = null;
+        List<String> env = null;
+        List<String> hidden = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "enabled" -> enabled = bool(p);
+                case "network" -> network = bool(p);
+                case "read_only" -> readOnly = strings(p);
+                case "read_write" -> readWrite = strings(p);
+                case "env" -> env = strings(p);
+                case "hidden" -> hidden = strings(p);
+                default -> p.skipChildren();
+            }
+        }
+        return new SandboxOptions(enabled, network, readOnly, readWrite, env, hidden);
+    }
+
+    private static List<String> strings(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw DEFER;
+        }
+        List<String> values = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            values.add(string(p));
+        }
+        return values;
     }
 
     private static Map<String, Price> prices(JsonParser p) throws IOException {

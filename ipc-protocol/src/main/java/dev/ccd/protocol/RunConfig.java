@@ -24,6 +24,7 @@ import java.util.Map;
  *                            ({@code stagnation}); 0 disables; default 3
  * @param prices              prices by model name (prefix match), over the runner's defaults
  * @param taskOptions         background task timeouts, wait and output cap; null for defaults
+ * @param sandbox             the sandbox of tool processes; null for defaults (sandboxed, network on)
  */
 public record RunConfig(
         @JsonProperty(required = true) String provider,
@@ -41,7 +42,8 @@ public record RunConfig(
         Double compactThreshold,
         Integer stagnationLimit,
         Map<String, Price> prices,
-        TaskOptions taskOptions) {
+        TaskOptions taskOptions,
+        SandboxOptions sandbox) {
     public RunConfig {
         FieldException.required(provider, "config.provider");
         FieldException.required(workdir, "config.workdir");
@@ -62,10 +64,15 @@ public record RunConfig(
         prices = prices == null ? null : Map.copyOf(prices);
     }
 
+    /** The sandbox in force: the given one, or the defaults. */
+    public SandboxOptions sandboxOptions() {
+        return sandbox == null ? SandboxOptions.DEFAULT : sandbox;
+    }
+
     /** The same config for another run directory (each run of a lineage has its own). */
     public RunConfig withRunDir(String dir) {
         return new RunConfig(provider, model, baseUrl, script, workdir, dir, intervalS, ask, permissionTimeoutS,
-                budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices, taskOptions);
+                budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices, taskOptions, sandbox);
     }
 
     /** A config with only what every run needs; the rest at defaults. */
@@ -83,6 +90,6 @@ public record RunConfig(
 
     public static RunConfig minimal(String provider, String script, String workdir, String runDir) {
         return new RunConfig(provider, null, null, script, workdir, runDir, 0, false, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 }

@@ -34,7 +34,9 @@ class InitDecoderTest {
             + "\"compact_threshold\":0.7,\"stagnation_limit\":4,"
             + "\"prices\":{\"claude-x\":{\"input_per_mtok\":3,\"output_per_mtok\":15.5},\"m2\":{\"input_per_mtok\":0,"
             + "\"output_per_mtok\":0.1}},\"task_options\":{\"default_timeout_s\":3600,\"max_wait_s\":1800,"
-            + "\"output_cap_bytes\":67108864}},\"unknown_later_field\":{\"x\":[1,2,{\"y\":null}]}}";
+            + "\"output_cap_bytes\":67108864},\"sandbox\":{\"enabled\":true,\"network\":false,"
+            + "\"read_only\":[\"/opt/models\",\"/data\"],\"read_write\":[\"/cache\"],\"env\":[\"HF_HOME\"],"
+            + "\"hidden\":[\"/home/u/.ccd\"]}},\"unknown_later_field\":{\"x\":[1,2,{\"y\":null}]}}";
 
     private static Message.Init fast(String line) {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);

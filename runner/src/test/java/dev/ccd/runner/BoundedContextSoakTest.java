@@ -40,7 +40,7 @@ class BoundedContextSoakTest {
                 runner.send(new Message.Init(Message.PROTOCOL_VERSION, "r-soak", "soak", new TemplateSpec("t", "# t\nLoop."),
                         null, new RunConfig("openai", "soak-model", server.baseUrl() + "/v1", null, work.toString(),
                                 tmp.resolve("run").toString(), 0, false, null, new Budget(null, null, ITERATIONS),
-                                new ProviderOptions(256, 1.0, 5.0, 2, 0.01, 0.05, 0.1), WINDOW_TOKENS, 0.6, 0, null, null)));
+                                new ProviderOptions(256, 1.0, 5.0, 2, 0.01, 0.05, 0.1), WINDOW_TOKENS, 0.6, 0, null, null, null)));
 
                 List<Message> messages = runner.untilExit();
 

@@ -49,7 +49,7 @@ class LoudTaskJvmTest {
         runner.send(new Message.Init(Message.PROTOCOL_VERSION, "r-loud", "loud", new TemplateSpec("t", "# t"), null,
                 new RunConfig("scripted", null, null, script.toString(), work.toString(), tmp.resolve("run").toString(), 60,
                         false, null, new Budget(null, null, 3), null, null, null, null, null,
-                        new TaskOptions(null, null, cap))));
+                        new TaskOptions(null, null, cap), null)));
 
         Message.TaskDone done = null;
         while (done == null) {

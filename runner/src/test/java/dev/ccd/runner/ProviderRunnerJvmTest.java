@@ -52,7 +52,7 @@ class ProviderRunnerJvmTest {
         Path work = Files.createDirectories(tmp.resolve("work"));
         return new Message.Init(Message.PROTOCOL_VERSION, "r-fake", "fake", new TemplateSpec("t", "# t\nWork."), null,
                 new RunConfig(provider, model, baseUrl, null, work.toString(), tmp.resolve("run").toString(), 0,
-                        false, null, budget, options, null, null, stagnation, prices, null));
+                        false, null, budget, options, null, null, stagnation, prices, null, null));
     }
 
     private static ProviderOptions fast() {
@@ -332,7 +332,7 @@ class ProviderRunnerJvmTest {
         Path work = tmp.resolve("work");
         runner.send(new Message.Init(Message.PROTOCOL_VERSION, "r-replay", "replay", new TemplateSpec("t", "# t"), null,
                 new RunConfig("scripted", null, null, replay.toString(), work.toString(), tmp.resolve("run2").toString(),
-                        0, false, null, null, null, null, null, null, null, null)));
+                        0, false, null, null, null, null, null, null, null, null, null)));
         List<Message> messages = runner.untilExit();
 
         assertThat(messages).anySatisfy(m -> assertThat(m).isInstanceOfSatisfying(Message.IterationDone.class,

@@ -48,7 +48,7 @@ class RunnerJvmTest {
         Path work = Files.createDirectories(tmp.resolve("work"));
         return new Message.Init(protocol, "r-test", "test", new TemplateSpec("t", "# t\nDo things."), "x=1",
                 new RunConfig("scripted", null, null, script == null ? null : script.toString(), work.toString(),
-                        tmp.resolve("run").toString(), intervalS, false, null, budget, null, null, null, null, null, null));
+                        tmp.resolve("run").toString(), intervalS, false, null, budget, null, null, null, null, null, null, null));
     }
 
     private Path script(String... lines) throws IOException {
@@ -95,7 +95,7 @@ class RunnerJvmTest {
         RunConfig c = plain.config();
         runner.send(new Message.Init(plain.protocol(), plain.runId(), plain.name(), plain.template(), plain.args(),
                 new RunConfig(c.provider(), null, null, c.script(), c.workdir(), c.runDir(), 0, true, 60.0, null, null,
-                        null, null, null, null, null)));
+                        null, null, null, null, null, null)));
 
         List<Message> messages = runner.untilExit();
 

@@ -97,7 +97,7 @@ final class AgentStartRequest {
                 p.optionalInt("context_window", 1000, 10_000_000), p.optionalDouble("compact_threshold", 0.1, 0.95),
                 p.optionalInt("stagnation_limit", 0, 1000), prices(p),
                 new TaskOptions(p.optionalDouble("task_timeout_s", 1, 7 * 86_400), p.optionalDouble("task_wait_max_s", 0, 86_400),
-                        p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)));
+                        p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)), null);
         Map<String, String> secrets = secrets(p, provider);
         if (provider.equals("anthropic") && blank(secrets.get("ANTHROPIC_API_KEY")) && blank(System.getenv("ANTHROPIC_API_KEY"))) {
             throw RpcException.invalidParam("provider", "is anthropic, which needs ANTHROPIC_API_KEY: set it in the"

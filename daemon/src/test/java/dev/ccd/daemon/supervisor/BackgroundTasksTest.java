@@ -61,7 +61,7 @@ class BackgroundTasksTest {
 
     private RunRow start(String name, int maxIterations) throws Exception {
         RunConfig config = new RunConfig("anthropic", "claude-sonnet-4-5", model.baseUrl(), null, work.toString(), "", 0,
-                false, null, new Budget(null, null, maxIterations), null, null, null, 0, null, null);
+                false, null, new Budget(null, null, maxIterations), null, null, null, 0, null, null, null);
         return supervisor.start(new RunSpec(name, "hello", "# hello", null, work, config, RunSpec.RestartPolicy.NEVER, 0,
                 Map.of("ANTHROPIC_API_KEY", "sk-test")));
     }

@@ -60,7 +60,7 @@ class HumanInTheLoopTest {
     /** A run of the fake Anthropic model that asks before mutating tool calls. */
     private RunSpec asking(String name, Path work, double permissionTimeoutS) {
         RunConfig config = new RunConfig("anthropic", "claude-sonnet-4-5", model.baseUrl(), null, work.toString(), "", 0,
-                true, permissionTimeoutS, new Budget(null, null, 1), null, null, null, null, null, null);
+                true, permissionTimeoutS, new Budget(null, null, 1), null, null, null, null, null, null, null);
         return new RunSpec(name, "hello", "# hello", null, work, config, RunSpec.RestartPolicy.NEVER, 0,
                 Map.of("ANTHROPIC_API_KEY", "sk-test"));
     }
@@ -189,7 +189,7 @@ class HumanInTheLoopTest {
         }
         Path script = Files.write(tmp.resolve(name + ".jsonl"), lines, StandardCharsets.UTF_8);
         RunConfig config = new RunConfig("scripted", null, null, script.toString(), work.toString(), "", 0, false, null,
-                new Budget(maxTokens, null, null), null, null, null, null, null, null);
+                new Budget(maxTokens, null, null), null, null, null, null, null, null, null);
         return new RunSpec(name, "hello", "# hello", null, work, config, RunSpec.RestartPolicy.NEVER, 0, null);
     }
 

@@ -153,7 +153,7 @@ class SupervisorTest extends SupervisorFixture {
             Supervisor supervisor = supervisor(null);
             RunSpec scripted = spec("claude", RunSpec.RestartPolicy.ON_CRASH, 3);
             RunConfig config = new RunConfig("anthropic", "claude-sonnet-4-5", server.baseUrl(), null,
-                    scripted.workdir().toString(), "", 0, false, null, null, null, null, null, null, null, null);
+                    scripted.workdir().toString(), "", 0, false, null, null, null, null, null, null, null, null, null);
             RunSpec spec = new RunSpec("claude", "hello", "# hello", null, scripted.workdir(), config,
                     RunSpec.RestartPolicy.ON_CRASH, 3, Map.of("ANTHROPIC_API_KEY", "sk-never-stored"));
 

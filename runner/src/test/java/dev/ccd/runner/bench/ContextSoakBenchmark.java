@@ -39,7 +39,7 @@ public final class ContextSoakBenchmark {
             runner.send(new Message.Init(Message.PROTOCOL_VERSION, "r-soak", "soak", new TemplateSpec("t", "# t\nLoop."),
                     null, new RunConfig("openai", "soak-model", server.baseUrl() + "/v1", null, work.toString(),
                             tmp.resolve("run").toString(), 0, false, null, new Budget(null, null, iterations + 100),
-                            new ProviderOptions(256, 1.0, 5.0, 2, 0.01, 0.05, 0.1), 8_000, 0.6, 0, null, null)));
+                            new ProviderOptions(256, 1.0, 5.0, 2, 0.01, 0.05, 0.1), 8_000, 0.6, 0, null, null, null)));
             long pid = runner.process.pid();
             long start = System.nanoTime();
             int done = 0;

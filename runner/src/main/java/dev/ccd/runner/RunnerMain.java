@@ -2,6 +2,7 @@ package dev.ccd.runner;
 
 import dev.ccd.protocol.EndReason;
 import dev.ccd.protocol.IterationStatus;
+import dev.ccd.process.Launcher;
 import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
@@ -143,11 +144,18 @@ public final class RunnerMain {
                 ? Transcript.NONE
                 : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
         LlmProvider provider = Providers.create(config, System.getenv(), transcript);
-        ToolContext context = ToolContext.defaults(workdir.toRealPath());
+        Path realWorkdir = workdir.toRealPath();
+        Launcher launcher = Sandboxes.forRun(config.sandboxOptions(), realWorkdir, System.getenv());
+        if (!config.sandboxOptions().sandboxed()) {
+            log().warn("{} - the sandbox is off: tool processes run unconfined, as this runner does", init.runId());
+        }
+        ToolContext defaults = ToolContext.defaults(realWorkdir);
+        ToolContext context = new ToolContext(realWorkdir, defaults.maxOutputChars(), defaults.defaultTimeout(),
+                defaults.maxTimeout(), launcher);
         Path tasksDir = config.runDir().isBlank()
                 ? Files.createTempDirectory("ccd-tasks-")
                 : Path.of(config.runDir(), "tasks");
-        TaskManager tasks = new TaskManager(workdir.toRealPath(), tasksDir, taskSettings(config.taskOptions()),
+        TaskManager tasks = new TaskManager(launcher, realWorkdir, tasksDir, taskSettings(config.taskOptions()),
                 new TaskListener() {
                     @Override
                     public void started(TaskSnapshot task) {

@@ -145,7 +145,7 @@ public final class RunnerMain {
                 : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
         LlmProvider provider = Providers.create(config, System.getenv(), transcript);
         Path realWorkdir = workdir.toRealPath();
-        Launcher launcher = Sandboxes.forRun(config.sandboxOptions(), realWorkdir, System.getenv());
+        Launcher launcher = Sandboxes.forRun(config.sandboxOptions(), realWorkdir, config.runDir(), System.getenv());
         if (!config.sandboxOptions().sandboxed()) {
             log().warn("{} - the sandbox is off: tool processes run unconfined, as this runner does", init.runId());
         }

@@ -2,7 +2,6 @@ package dev.ccd.runner.tools;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -37,7 +36,7 @@ final class EditFileTool extends BaseTool {
         Path file = workspace.resolve(path);
         String shown = workspace.display(file);
         TextFiles.requireRegularFile(file, shown);
-        String text = TextFiles.readWhole(file, shown);
+        String text = TextFiles.readWhole(file, path, shown);
 
         int found = count(text, oldText);
         if (found == 0) {
@@ -52,7 +51,7 @@ final class EditFileTool extends BaseTool {
                 ? text.replace(oldText, newText)
                 : text.substring(0, text.indexOf(oldText)) + newText
                         + text.substring(text.indexOf(oldText) + oldText.length());
-        Files.write(file, edited.getBytes(StandardCharsets.UTF_8));
+        TextFiles.replace(file, path, edited.getBytes(StandardCharsets.UTF_8));
         return ToolResult.ok("replaced " + found + (found == 1 ? " occurrence" : " occurrences")
                 + " in " + shown);
     }

@@ -8,24 +8,32 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
  * {@code grep}: lines matching a Java regex, as {@code path:line:text}. Binary files (a NUL in
- * the first 8 KiB) and files over 10 MiB are skipped, as are {@code .git} and symlinks.
+ * the first 8 KiB) and files over 10 MiB are skipped, as are {@code .git} and symlinks. Files
+ * with more than one hard link are skipped too, since one may be a file outside the workdir
+ * ({@link TextFiles}); a closing note counts them and names the first few, so the model knows
+ * the search was not complete.
  */
 final class GrepTool extends BaseTool {
     static final int MAX_MATCHES = 500;
     /** A minified file's one line would otherwise fill the whole result. */
     static final int MAX_LINE_CHARS = 400;
+    /** How many skipped multiply-linked files the closing note names. */
+    static final int MAX_LINKED_NAMED = 5;
 
     GrepTool() {
         super("grep",
                 "Searches files under a path in the working directory for lines matching a Java "
-                        + "regular expression; prints path:line:text. Skips .git, binary files and files "
-                        + "over 10 MiB. glob (e.g. *.py) filters file names. At most 500 matches.",
+                        + "regular expression; prints path:line:text. Skips .git, binary files, files "
+                        + "with more than one hard link and files over 10 MiB. glob (e.g. *.py) filters "
+                        + "file names. At most 500 matches.",
                 InputSchema.object()
                         .required("pattern", "string", "Java regular expression, e.g. \"def \\\\w+\\\\(\"")
                         .optional("path", "string", "File or directory to search (default: the working directory)")
@@ -78,6 +86,9 @@ final class GrepTool extends BaseTool {
         private final StringBuilder out = new StringBuilder();
         private int matches;
         private boolean stopped;
+        /** The first {@link #MAX_LINKED_NAMED} multiply-linked files skipped, and how many in all. */
+        private final List<String> linkedNamed = new ArrayList<>();
+        private int linked;
 
         Search(Workspace workspace, Pattern pattern, PathMatcher glob, boolean globOnPath, int budget) {
             this.workspace = workspace;
@@ -97,7 +108,13 @@ final class GrepTool extends BaseTool {
                 return true;
             }
             try {
-                if (Files.size(file) > TextFiles.MAX_WHOLE_FILE_BYTES || TextFiles.looksBinary(file)) {
+                if (TextFiles.linkCount(file) > 1) {
+                    if (linked++ < MAX_LINKED_NAMED) {
+                        linkedNamed.add(shown);
+                    }
+                    return true;
+                }
+                if (Files.size(file) > TextFiles.MAX_WHOLE_FILE_BYTES || TextFiles.looksBinary(file, shown)) {
                     return true;
                 }
                 return searchLines(file, shown);
@@ -105,12 +122,16 @@ final class GrepTool extends BaseTool {
                 // A file that vanished or cannot be read is not worth failing the whole search for.
                 out.append(shown).append(": skipped (").append(describe(e)).append(")\n");
                 return true;
+            } catch (ToolException e) {
+                // TextFiles refused the open: the file changed under the checks, or links are uncountable.
+                out.append(shown).append(": skipped (").append(e.getMessage()).append(")\n");
+                return true;
             }
         }
 
         private boolean searchLines(Path file, String shown) throws IOException {
             Matcher matcher = pattern.matcher("");
-            try (BufferedReader reader = TextFiles.lenientReader(file)) {
+            try (BufferedReader reader = TextFiles.lenientReader(file, shown)) {
                 String line;
                 for (long number = 1; (line = reader.readLine()) != null; number++) {
                     if (!matcher.reset(line).find()) {
@@ -129,14 +150,18 @@ final class GrepTool extends BaseTool {
         }
 
         String result() {
-            if (matches == 0 && out.length() == 0) {
-                return "no matches";
-            }
             if (stopped) {
                 out.append("[search stopped after ").append(matches)
                         .append(" matches; narrow the pattern, path or glob]\n");
             }
-            return out.toString();
+            if (linked > 0) {
+                out.append(matches == 0 && out.length() == 0 ? "no matches\n" : "")
+                        .append("[skipped ").append(linked).append(linked == 1 ? " file" : " files")
+                        .append(" with more than one hard link, which may be outside the workdir: ")
+                        .append(String.join(", ", linkedNamed)).append(linked > MAX_LINKED_NAMED ? ", ..." : "")
+                        .append("]\n");
+            }
+            return matches == 0 && out.length() == 0 ? "no matches" : out.toString();
         }
     }
 }

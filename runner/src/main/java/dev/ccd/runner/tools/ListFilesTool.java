@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** {@code list_files}: a directory's entries, optionally the whole tree, in name order. */
+/**
+ * {@code list_files}: a directory's entries, optionally the whole tree, in name order. Files with
+ * more than one hard link are listed like any other: their names are the workdir's own, and only
+ * their contents are withheld, by the tools that read them ({@link TextFiles}).
+ */
 final class ListFilesTool extends BaseTool {
     static final int DEFAULT_MAX_ENTRIES = 1000;
     static final int LIMIT_MAX_ENTRIES = 100_000;

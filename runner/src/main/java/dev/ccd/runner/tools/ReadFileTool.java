@@ -34,7 +34,7 @@ final class ReadFileTool extends BaseTool {
         TextFiles.requireRegularFile(file, shown);
 
         HeadTailBuffer text = HeadTailBuffer.forLimit(context.maxOutputChars() - HINT.length());
-        long lines = copyLines(file, offset, limit, text);
+        long lines = copyLines(file, path, offset, limit, text);
         if (text.total() == 0) {
             if (offset > 1 && lines < offset) {
                 throw new ToolException("offset " + offset + " is past the end of " + shown
@@ -50,13 +50,13 @@ final class ReadFileTool extends BaseTool {
      *
      * @return the number of lines seen, counting a last line without a terminator
      */
-    private static long copyLines(Path file, long offset, long limit, HeadTailBuffer into)
+    private static long copyLines(Path file, String named, long offset, long limit, HeadTailBuffer into)
             throws IOException, InterruptedException {
         long last = offset + limit - 1;
         long line = 1;
         boolean lineHasText = false;
         char[] buf = new char[8192];
-        try (BufferedReader reader = TextFiles.lenientReader(file)) {
+        try (BufferedReader reader = TextFiles.lenientReader(file, named)) {
             int n;
             while (line <= last && (n = reader.read(buf)) > 0) {
                 if (Thread.interrupted()) {

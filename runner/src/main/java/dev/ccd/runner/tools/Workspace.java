@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * {@code /etc} through.
  *
  * <p>This is a guard against a model's mistakes, not a sandbox: a symlink swapped in between the
- * check and the use, or a {@code bash} call, can still reach outside.
+ * check and the use, or a {@code bash} call, can still reach outside. A hard link is not a path
+ * and cannot be caught here; {@link TextFiles} refuses multiply-linked files where it opens them.
  */
 final class Workspace {
     private final Path root;

@@ -5,7 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** {@code write_file}: creates or replaces a file, creating its parent directories. */
+/**
+ * {@code write_file}: creates or replaces a file, creating its parent directories. An existing
+ * file is replaced by a new one renamed over it, never written in place, and one with other hard
+ * links is refused ({@link TextFiles#replace}).
+ */
 final class WriteFileTool extends BaseTool {
 
     WriteFileTool() {
@@ -31,7 +35,7 @@ final class WriteFileTool extends BaseTool {
         // The resolved path is inside the workdir, so its missing parents are too.
         Files.createDirectories(file.getParent());
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        Files.write(file, bytes);
+        TextFiles.replace(file, path, bytes);
         return ToolResult.ok("wrote " + bytes.length + " bytes to " + shown);
     }
 }

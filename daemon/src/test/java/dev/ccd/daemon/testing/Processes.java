@@ -21,6 +21,23 @@ public final class Processes {
         return ProcessHandle.of(pid).map(ProcessTree::running).orElse(false);
     }
 
+    /**
+     * The running processes of this machine whose command line contains {@code fragment}: a tool's
+     * process in a sandbox has another pid inside than outside, so tests find it by what it runs.
+     */
+    public static java.util.List<ProcessHandle> running(String fragment) {
+        return ProcessHandle.allProcesses().filter(ProcessTree::running)
+                .filter(p -> p.info().commandLine().map(line -> line.contains(fragment)).orElse(false)).toList();
+    }
+
+    /** The running {@code sleep N} processes whose one argument starts with {@code prefix}. */
+    public static java.util.List<ProcessHandle> sleeping(String prefix) {
+        return ProcessHandle.allProcesses().filter(ProcessTree::running)
+                .filter(p -> p.info().command().map(c -> c.endsWith("/sleep")).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> a.length == 1 && a[0].startsWith(prefix)).orElse(false))
+                .toList();
+    }
+
     public static Optional<Long> pidIn(Path file) {
         try {
             return Optional.of(Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).strip()));

@@ -107,10 +107,15 @@ class BubblewrapLauncherTest {
                     "cat " + shared + "/weights.bin; echo",
                     "touch " + shared + "/x 2>/dev/null && echo shared=rw || echo shared=ro",
                     "touch " + cache + "/x && echo cache=rw",
-                    "git --version >/dev/null && echo git=ok"));
+                    "git --version >/dev/null && echo git=ok",
+                    "python3 -c 'print(6 * 7)' | sed 's/^/python=/'",
+                    "javac -version >/dev/null 2>&1 && echo javac=ok",
+                    "git init -q repo && cd repo && git -c user.email=a@b -c user.name=a commit -q --allow-empty -m x"
+                            + " && echo commit=ok"));
 
             assertThat(result.output()).contains("workdir=rw", "usr=ro", "hidden-entries=0", "db=absent",
-                    "hosttmp=absent", "home-entries=0", "weights", "shared=ro", "cache=rw", "git=ok");
+                    "hosttmp=absent", "home-entries=0", "weights", "shared=ro", "cache=rw", "git=ok", "python=42",
+                    "javac=ok", "commit=ok");
             assertThat(work.resolve("made.txt")).hasContent("made");
             assertThat(cache.resolve("x")).exists();
             assertThat(hidden.resolve("ccd.db")).hasContent("the record");

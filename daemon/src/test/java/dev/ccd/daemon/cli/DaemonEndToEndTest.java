@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.Processes;
+import dev.ccd.daemon.testing.RealDaemon;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,42 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole product from the outside: the CLI starts a real daemon process, which starts real
  * runner JVMs; the record is read from ccd.db with plain SQL.
  */
-class DaemonEndToEndTest {
-
-    @TempDir
-    Path tmp;
-    Path home;
-    Cli ccd;
-    final List<Long> daemonPids = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        home = tmp.resolve("home");
-        ccd = new Cli(home);
-    }
-
-    @AfterEach
-    void stopEverything() {
-        ccd.run("stop");
-        daemonPids.forEach(Processes::killTree);
-    }
-
-    private long startDaemon() {
-        Cli.Result start = ccd.run("start");
-        assertThat(start.exitCode()).as(start.toString()).isZero();
-        long pid = Processes.pidIn(home.resolve("run/ccd.pid")).orElseThrow();
-        daemonPids.add(pid);
-        return pid;
-    }
+class DaemonEndToEndTest extends RealDaemon {
 
     private Path script(String... lines) throws IOException {
         Path file = tmp.resolve("script-" + System.nanoTime() + ".jsonl");

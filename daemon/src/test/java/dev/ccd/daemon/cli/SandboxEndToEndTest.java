@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.Processes;
+import dev.ccd.daemon.testing.RealDaemon;
 import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,42 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's tools turned against ccd through a real daemon, real runner JVMs and real
  * bubblewrap: what it tries leaves the record as it was, and nothing it starts outlives its run.
  */
-class SandboxEndToEndTest {
-    @TempDir
-    Path tmp;
-    Path home;
-    Cli ccd;
-    final List<Long> daemonPids = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        home = tmp.resolve("home");
-        ccd = new Cli(home);
-    }
-
-    @AfterEach
-    void stopEverything() {
-        ccd.run("stop");
-        daemonPids.forEach(Processes::killTree);
-    }
-
-    private long startDaemon() {
-        Cli.Result start = ccd.run("start");
-        assertThat(start.exitCode()).as(start.toString()).isZero();
-        long pid = Processes.pidIn(home.resolve("run/ccd.pid")).orElseThrow();
-        daemonPids.add(pid);
-        return pid;
-    }
-
+class SandboxEndToEndTest extends RealDaemon {
     private static String bash(String command) {
         return "{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": "
                 + MessageCodec.mapper().valueToTree(command) + "}}]}";

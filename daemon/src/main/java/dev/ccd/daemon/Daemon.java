@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -27,9 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon: one per {@code $CCD_HOME}, guarded by a lock on {@code run/ccd.lock} and announced
  * in {@code run/ccd.pid}. Start: take the lock, mark the runs a previous daemon left live as
- * {@code interrupted}, open the control socket. Shutdown (by {@code daemon.shutdown} or SIGTERM):
- * stop every runner with its ladder, close the socket, commit and close the store, remove the pid
- * file.
+ * {@code interrupted}, find whether sandboxes work ({@link SandboxSupport}), open the control
+ * socket. Shutdown (by {@code daemon.shutdown} or SIGTERM): stop every runner with its ladder,
+ * close the socket, commit and close the store, remove the pid file.
  */
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
@@ -71,6 +72,8 @@ public final class Daemon {
             throw new AlreadyRunning("a ccd daemon is already running for " + home.root()
                     + PidFile.read(home.pidFile()).map(pid -> " (pid " + pid + ")").orElse(""));
         }
+        // bwrap runs while the store opens: its few ms add nothing to the start.
+        CompletableFuture<SandboxSupport> sandbox = SandboxSupport.probe(SandboxSupport.configuredBwrap());
         Store store = null;
         try {
             Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
@@ -87,7 +90,11 @@ public final class Daemon {
             TemplateCatalog templates = new TemplateCatalog(launcher.runnerJar(), home.templates());
             Supervisor supervisor = new Supervisor(home, store, launcher);
             Daemon[] self = new Daemon[1];
-            ControlApi api = new ControlApi(home, store, supervisor, templates, () -> self[0].shutdown());
+            SandboxSupport sandboxes = sandbox.join();
+            if (!sandboxes.available()) {
+                log.warn("{}", sandboxes.message());
+            }
+            ControlApi api = new ControlApi(home, store, supervisor, templates, () -> self[0].shutdown(), sandboxes);
             ControlServer server = ControlServer.start(home.socket(), api);
             self[0] = new Daemon(home, lockChannel, lock, store, supervisor, server);
             log.info("daemon started: pid {}, home {}", ProcessHandle.current().pid(), home.root());

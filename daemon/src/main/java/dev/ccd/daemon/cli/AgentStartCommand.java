@@ -60,6 +60,14 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--max-restarts", paramLabel = "N", description = "default 3")
     Long maxRestarts;
 
+    @CommandLine.Option(names = "--sandbox", paramLabel = "on|off",
+            description = "run the agent's tools in a bubblewrap sandbox (default on, or config.json)")
+    String sandbox;
+
+    @CommandLine.Option(names = "--network", paramLabel = "on|off",
+            description = "whether sandboxed tools have the network (default on, or config.json)")
+    String network;
+
     @Override
     public Integer call() {
         ObjectNode p = params().put("name", name);
@@ -94,6 +102,18 @@ final class AgentStartCommand extends BaseCommand {
         if (maxRestarts != null) {
             p.put("max_restarts", maxRestarts);
         }
+        Boolean sandboxed = onOff("--sandbox", sandbox);
+        Boolean networked = onOff("--network", network);
+        if (Boolean.FALSE.equals(sandboxed) && Boolean.FALSE.equals(networked)) {
+            throw new CliException(ExitCodes.USAGE, "--network off needs the sandbox, and --sandbox is off: without"
+                    + " the sandbox, tools have the host's network");
+        }
+        if (sandboxed != null) {
+            p.put("sandbox", sandboxed);
+        }
+        if (networked != null) {
+            p.put("network", networked);
+        }
         // API keys travel from this shell to the runner's environment only: never stored.
         ObjectNode env = JSON.createObjectNode();
         for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
@@ -106,6 +126,9 @@ final class AgentStartCommand extends BaseCommand {
             p.set("env", env);
         }
         JsonNode run = call("agent.start", p);
+        for (JsonNode warning : run.path("warnings")) {
+            err().println("ccd: warning: " + warning.asText());
+        }
         String status = run.path("status").asText();
         if (status.equals("failed") || status.equals("crashed")) {
             // it started, and ended at once: a configuration the runner found wanting, say
@@ -120,6 +143,17 @@ final class AgentStartCommand extends BaseCommand {
         out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
                 run.path("pid").asLong(), status);
         return ExitCodes.OK;
+    }
+
+    /** An on/off option: null when not given; another word is a usage error naming the option. */
+    private static Boolean onOff(String option, String value) {
+        if (value == null) {
+            return null;
+        }
+        if (!value.equals("on") && !value.equals("off")) {
+            throw new CliException(ExitCodes.USAGE, option + " is '" + value + "'; expected on or off");
+        }
+        return value.equals("on");
     }
 
     private static void putIfSet(ObjectNode p, String field, String value) {

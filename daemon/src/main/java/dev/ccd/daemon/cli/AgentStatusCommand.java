@@ -30,6 +30,11 @@ final class AgentStatusCommand extends BaseCommand {
         out().printf(Locale.ROOT, "  iterations %d, tokens %d in + %d out, cost %s%n", r.path("last_iteration").asInt(),
                 r.path("tokens_in").asLong(), r.path("tokens_out").asLong(), Format.cost(r.path("cost_usd").asDouble()));
         out().println("  workdir " + r.path("workdir").asText());
+        if (r.hasNonNull("sandbox")) {
+            // runs recorded before ccd had sandboxes have no value, and no line
+            out().println("  sandbox " + (r.path("sandbox").asText().equals("off") ? "off (tools run unconfined)"
+                    : "on" + (r.path("network").asText().equals("off") ? ", network off" : "")));
+        }
         if (s.has("budget")) {
             JsonNode b = s.path("budget");
             out().printf("  budget: max tokens %s, max cost %s, max iterations %s%n",

@@ -7,6 +7,7 @@ import dev.ccd.process.LocalLauncher;
 import dev.ccd.process.ManagedProcess;
 import dev.ccd.daemon.DaemonMain;
 import dev.ccd.daemon.PidFile;
+import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.control.ControlClient;
 import dev.ccd.daemon.supervisor.RunnerLauncher;
 import java.io.File;
@@ -62,6 +63,11 @@ final class StartCommand extends BaseCommand {
                     err().println();
                 }
                 out().printf("ccd daemon started (pid %d), home %s%n", status.get().path("pid").asLong(), home.root());
+                JsonNode sandbox = status.get().path("sandbox");
+                if (!sandbox.path("available").asBoolean(true)) {
+                    // started all the same: unsandboxed runs still work, and the operator learns why the others fail
+                    err().println("ccd: warning: " + sandbox.path("message").asText());
+                }
                 return ExitCodes.OK;
             }
             if (!daemon.isAlive()) {
@@ -100,6 +106,10 @@ final class StartCommand extends BaseCommand {
         String runnerDir = System.getProperty(RunnerLauncher.RUNNER_DIR_PROPERTY);
         if (runnerDir != null) {
             command.add("-D" + RunnerLauncher.RUNNER_DIR_PROPERTY + "=" + runnerDir);
+        }
+        String bwrap = System.getProperty(SandboxSupport.BWRAP_PROPERTY);
+        if (bwrap != null) {
+            command.add("-D" + SandboxSupport.BWRAP_PROPERTY + "=" + bwrap);
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import picocli.CommandLine;
 
-/** {@code ccd status}: the daemon's pid, uptime and runs by status. */
-@CommandLine.Command(name = "status", description = "Daemon pid, uptime, runs by status.")
+/** {@code ccd status}: the daemon's pid, uptime, runs by status and whether sandboxes work. */
+@CommandLine.Command(name = "status", description = "Daemon pid, uptime, runs by status, sandbox support.")
 final class StatusCommand extends BaseCommand {
 
     @CommandLine.Option(names = "--json", description = "print JSON")
@@ -27,6 +27,10 @@ final class StatusCommand extends BaseCommand {
             }
         }
         out().println("runs: " + (runs.length() == 0 ? "none" : runs));
+        JsonNode sandbox = status.path("sandbox");
+        out().println("sandbox: " + (sandbox.path("available").asBoolean()
+                ? "available (" + sandbox.path("bwrap").asText() + ")"
+                : sandbox.path("message").asText()));
         return ExitCodes.OK;
     }
 }

@@ -2,6 +2,7 @@ package dev.ccd.daemon.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.supervisor.RunSpec;
 import dev.ccd.daemon.templates.FrontMatter;
 import dev.ccd.daemon.templates.TemplateCatalog;
@@ -9,14 +10,19 @@ import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Price;
 import dev.ccd.protocol.ProviderOptions;
 import dev.ccd.protocol.RunConfig;
+import dev.ccd.protocol.SandboxOptions;
 import dev.ccd.protocol.TaskOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -35,13 +41,25 @@ final class AgentStartRequest {
             "anthropic", Set.of("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
             "openai", Set.of("OPENAI_API_KEY", "OPENAI_BASE_URL"),
             "scripted", Set.of());
+    /** The one API key a provider's runner receives; the scripted provider needs none. */
+    static final Map<String, String> PROVIDER_KEY = Map.of("anthropic", "ANTHROPIC_API_KEY", "openai", "OPENAI_API_KEY");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final CcdHome home;
     private final TemplateCatalog templates;
+    private final Supplier<SandboxSupport> sandboxes;
+    private final Map<String, String> daemonEnvironment;
 
-    AgentStartRequest(CcdHome home, TemplateCatalog templates) {
+    AgentStartRequest(CcdHome home, TemplateCatalog templates, Supplier<SandboxSupport> sandboxes) {
+        this(home, templates, sandboxes, System.getenv());
+    }
+
+    AgentStartRequest(CcdHome home, TemplateCatalog templates, Supplier<SandboxSupport> sandboxes,
+            Map<String, String> daemonEnvironment) {
         this.home = home;
         this.templates = templates;
+        this.sandboxes = sandboxes;
+        this.daemonEnvironment = daemonEnvironment;
     }
 
     RunSpec parse(Params p) throws RpcException, IOException {
@@ -97,11 +115,23 @@ final class AgentStartRequest {
                 p.optionalInt("context_window", 1000, 10_000_000), p.optionalDouble("compact_threshold", 0.1, 0.95),
                 p.optionalInt("stagnation_limit", 0, 1000), prices(p),
                 new TaskOptions(p.optionalDouble("task_timeout_s", 1, 7 * 86_400), p.optionalDouble("task_wait_max_s", 0, 86_400),
-                        p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)), null);
+                        p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)), sandbox(p));
         Map<String, String> secrets = secrets(p, provider);
-        if (provider.equals("anthropic") && blank(secrets.get("ANTHROPIC_API_KEY")) && blank(System.getenv("ANTHROPIC_API_KEY"))) {
+        String key = PROVIDER_KEY.get(provider);
+        if (key != null && blank(secrets.get(key)) && !blank(daemonEnvironment.get(key))) {
+            // The runner no longer inherits the daemon's keys: its own provider's is handed on here.
+            secrets.put(key, daemonEnvironment.get(key));
+        }
+        if (provider.equals("anthropic") && blank(secrets.get("ANTHROPIC_API_KEY"))) {
             throw RpcException.invalidParam("provider", "is anthropic, which needs ANTHROPIC_API_KEY: set it in the"
                     + " environment of 'ccd agent start' (or of the daemon)");
+        }
+        if (config.sandboxOptions().sandboxed()) {
+            SandboxSupport support = sandboxes.get();
+            if (!support.available()) {
+                throw new RpcException(RpcException.FAILED, "agent '" + name + "' would run its tools in a sandbox, but "
+                        + support.message());
+            }
         }
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
@@ -142,7 +172,7 @@ final class AgentStartRequest {
     private static Map<String, String> secrets(Params p, String provider) throws RpcException {
         JsonNode env = p.get("env");
         if (env == null) {
-            return Map.of();
+            return new HashMap<>();
         }
         if (!env.isObject()) {
             throw p.invalid("env", "must be an object of environment variables");
@@ -164,6 +194,65 @@ final class AgentStartRequest {
             }
         }
         return secrets;
+    }
+
+    /**
+     * The sandbox of the run's tool processes. {@code sandbox} and {@code network} are taken from
+     * the first source that has them; the lists add up over the request, config.json and the
+     * template. The daemon's home is always hidden from the tools: it holds the record and the
+     * control socket.
+     */
+    private SandboxOptions sandbox(Params p) throws RpcException, IOException {
+        boolean enabled = p.bool("sandbox", true);
+        boolean network = p.bool("network", true);
+        if (!enabled && !network) {
+            throw p.invalid("network", "is false, but 'sandbox' is false too: only the sandbox can take the network"
+                    + " away from tools; turn the sandbox on or leave the network on");
+        }
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<JsonNode, Integer> value : p.everyValue("sandbox_env")) {
+            for (String name : strings(p, "sandbox_env", value, "environment variable names")) {
+                if (!ENV_NAME.matcher(name).matches()) {
+                    throw p.invalidAt(value.getValue(), "sandbox_env", "holds '" + name + "'; expected environment"
+                            + " variable names ([A-Za-z_][A-Za-z0-9_]*)");
+                }
+                if (!env.contains(name)) {
+                    env.add(name);
+                }
+            }
+        }
+        return new SandboxOptions(enabled, network, sandboxPaths(p, "sandbox_read_only"),
+                sandboxPaths(p, "sandbox_read_write"), env, List.of(home.root().toRealPath().toString()));
+    }
+
+    private static List<String> sandboxPaths(Params p, String field) throws RpcException {
+        Set<String> paths = new LinkedHashSet<>();
+        for (Map.Entry<JsonNode, Integer> value : p.everyValue(field)) {
+            for (String given : strings(p, field, value, "absolute paths")) {
+                String path = given.equals("~") || given.startsWith("~/")
+                        ? System.getProperty("user.home") + given.substring(1) : given;
+                if (!path.startsWith("/")) {
+                    throw p.invalidAt(value.getValue(), field, "holds '" + given + "'; an absolute path is required"
+                            + " (or ~/ for your home)");
+                }
+                paths.add(Path.of(path).normalize().toString());
+            }
+        }
+        return List.copyOf(paths);
+    }
+
+    /** The strings of one source's list value. */
+    private static List<String> strings(Params p, String field, Map.Entry<JsonNode, Integer> value, String what)
+            throws RpcException {
+        JsonNode node = value.getKey();
+        List<String> strings = new ArrayList<>();
+        for (JsonNode e : node.isArray() ? node : List.<JsonNode>of()) {
+            strings.add(e.isTextual() ? e.textValue() : null);
+        }
+        if (!node.isArray() || strings.contains(null)) {
+            throw p.invalidAt(value.getValue(), field, "must be an array of strings (" + what + "), got " + node);
+        }
+        return strings;
     }
 
     /**
@@ -201,5 +290,6 @@ final class AgentStartRequest {
             "max_iterations", "max_tokens", "max_cost_usd", "restart", "max_restarts", "permission_timeout_s",
             "max_output_tokens", "connect_timeout_s", "request_timeout_s", "max_retries", "retry_base_s",
             "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices",
-            "task_timeout_s", "task_wait_max_s", "task_output_cap_bytes");
+            "task_timeout_s", "task_wait_max_s", "task_output_cap_bytes", "sandbox", "network", "sandbox_read_only",
+            "sandbox_read_write", "sandbox_env");
 }

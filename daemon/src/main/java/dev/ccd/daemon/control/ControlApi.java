@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.CcdHome;
+import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.supervisor.RunSpec;
 import dev.ccd.daemon.supervisor.Supervisor;
 import dev.ccd.daemon.supervisor.SupervisorException;
 import dev.ccd.daemon.templates.TemplateCatalog;
@@ -33,15 +35,27 @@ public final class ControlApi {
     private final Instant startedAt;
     private final Runnable shutdown;
     private final AgentStartRequest startRequests;
+    /**
+     * Found at start-up; a failure is probed again at each sandboxed start and status (a few ms),
+     * so a bwrap installed meanwhile is seen without restarting the daemon.
+     */
+    private volatile SandboxSupport sandboxes;
 
+    /** With sandbox support probed now. */
     public ControlApi(CcdHome home, Store store, Supervisor supervisor, TemplateCatalog templates, Runnable shutdown) {
+        this(home, store, supervisor, templates, shutdown, SandboxSupport.probeNow(SandboxSupport.configuredBwrap()));
+    }
+
+    public ControlApi(CcdHome home, Store store, Supervisor supervisor, TemplateCatalog templates, Runnable shutdown,
+            SandboxSupport sandboxes) {
+        this.sandboxes = sandboxes;
         this.home = home;
         this.store = store;
         this.supervisor = supervisor;
         this.templates = templates;
         this.startedAt = Instant.now();
         this.shutdown = shutdown;
-        this.startRequests = new AgentStartRequest(home, templates);
+        this.startRequests = new AgentStartRequest(home, templates, this::sandboxSupport);
     }
 
     JsonNode call(String method, Params p) throws RpcException {
@@ -53,7 +67,7 @@ public final class ControlApi {
                     t.start();
                     yield JSON.createObjectNode().put("stopping", true);
                 }
-                case "agent.start" -> JSON.valueToTree(supervisor.start(startRequests.parse(p)));
+                case "agent.start" -> agentStart(p);
                 case "agent.stop" -> JSON.valueToTree(supervisor.stop(p.requiredString("name"),
                         Duration.ofMillis(Math.round(1000 * Optional.ofNullable(p.optionalDouble("timeout_s", 0.1, 3600))
                                 .orElse(5.0)))));
@@ -123,6 +137,25 @@ public final class ControlApi {
         return new Subscription(store, since, runId);
     }
 
+    private SandboxSupport sandboxSupport() {
+        SandboxSupport known = sandboxes;
+        if (!known.available()) {
+            known = SandboxSupport.probeNow(known.bwrap());
+            sandboxes = known;
+        }
+        return known;
+    }
+
+    /** The run's row, and {@code warnings} for the CLI to show (an unsandboxed run). */
+    private JsonNode agentStart(Params p) throws RpcException, IOException, SupervisorException {
+        RunSpec spec = startRequests.parse(p);
+        ObjectNode run = JSON.valueToTree(supervisor.start(spec));
+        if (!spec.config().sandboxOptions().sandboxed()) {
+            run.putArray("warnings").add(Supervisor.SANDBOX_OFF_WARNING);
+        }
+        return run;
+    }
+
     private JsonNode status() throws SQLException {
         ObjectNode s = JSON.createObjectNode()
                 .put("pid", ProcessHandle.current().pid())
@@ -131,6 +164,9 @@ public final class ControlApi {
                 .put("uptime_s", Duration.between(startedAt, Instant.now()).toMillis() / 1000.0)
                 .put("runner_archive", supervisor.runnerArchive());
         s.set("runs", JSON.valueToTree(store.countByStatus()));
+        SandboxSupport sandbox = sandboxSupport();
+        s.putObject("sandbox").put("available", sandbox.available()).put("bwrap", sandbox.bwrap())
+                .put("problem", sandbox.problem()).put("message", sandbox.message());
         return s;
     }
 

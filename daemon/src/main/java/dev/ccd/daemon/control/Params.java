@@ -57,8 +57,29 @@ final class Params {
         return -1;
     }
 
+    /**
+     * Every value of a field with its source (0 the request, then the layers in order), for the
+     * lists that layers add up instead of overriding.
+     */
+    java.util.List<java.util.Map.Entry<JsonNode, Integer>> everyValue(String field) {
+        java.util.List<java.util.Map.Entry<JsonNode, Integer>> values = new java.util.ArrayList<>();
+        if (node.hasNonNull(field)) {
+            values.add(java.util.Map.entry(node.get(field), 0));
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).getKey().hasNonNull(field)) {
+                values.add(java.util.Map.entry(layers.get(i).getKey().get(field), i + 1));
+            }
+        }
+        return values;
+    }
+
     RpcException invalid(String field, String problem) {
-        int source = source(field);
+        return invalidAt(source(field), field, problem);
+    }
+
+    /** An error about the value that {@code source} (see {@link #source}) gives the field, naming that source. */
+    RpcException invalidAt(int source, String field, String problem) {
         if (source > 0) {
             return new RpcException(RpcException.INVALID_PARAMS, layers.get(source - 1).getValue() + ": '" + field + "' "
                     + problem, field);

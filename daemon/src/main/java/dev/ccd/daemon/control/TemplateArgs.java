@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * What a template's front matter asks of a start: run defaults ({@code interval},
- * {@code max_iterations}, {@code max_tokens}, {@code max_cost_usd}) and required arguments, given
+ * {@code max_iterations}, {@code max_tokens}, {@code max_cost_usd}), what the sandbox adds
+ * ({@code sandbox_read_only}, {@code sandbox_read_write}, {@code sandbox_env}: comma-separated
+ * lists, added to config.json's) and required arguments, given
  * in {@code --args} as {@code key=value} pairs (values with spaces quoted: {@code command='make
  * test'}).
  */
@@ -20,6 +22,8 @@ final class TemplateArgs {
     /** Front matter key to agent.start param. */
     private static final Map<String, String> DEFAULTS = Map.of("interval", "interval_s",
             "max_iterations", "max_iterations", "max_tokens", "max_tokens", "max_cost_usd", "max_cost_usd");
+    /** Front matter keys of comma-separated lists, under the same names as the agent.start params. */
+    private static final List<String> LISTS = List.of("sandbox_read_only", "sandbox_read_write", "sandbox_env");
 
     private TemplateArgs() {
     }
@@ -72,6 +76,17 @@ final class TemplateArgs {
             } catch (NumberFormatException ex) {
                 throw new RpcException(RpcException.INVALID_PARAMS, "template " + template + ": front matter '"
                         + e.getKey() + "' is '" + value + "'; expected a number", "template");
+            }
+        }
+        for (String key : LISTS) {
+            String value = header.values().get(key);
+            if (value != null && !value.isBlank()) {
+                var list = node.putArray(key);
+                for (String item : value.strip().split("\\s*,\\s*")) {
+                    if (!item.isEmpty()) {
+                        list.add(item);
+                    }
+                }
             }
         }
         return node;

@@ -1,6 +1,13 @@
 package dev.ccd.daemon.store;
 
-/** One row of {@code agent_runs}. Timestamps are ISO-8601 UTC strings, as stored. */
+/**
+ * One row of {@code agent_runs}. Timestamps are ISO-8601 UTC strings, as stored.
+ *
+ * @param sandbox {@code on} or {@code off}: whether the run's tool processes were sandboxed; null
+ *                for runs recorded before ccd knew sandboxes
+ * @param network {@code on} or {@code off}: whether its tool processes had the network (always
+ *                {@code on} with the sandbox off); null as {@code sandbox}
+ */
 public record RunRow(
         String id,
         String name,
@@ -21,12 +28,15 @@ public record RunRow(
         long tokensOut,
         double costUsd,
         Integer exitCode,
-        String error) {
+        String error,
+        String sandbox,
+        String network) {
 
     /** A new run, before its runner has started. */
     public static RunRow starting(String id, String name, String template, String args, String provider,
-            String model, String workdir, boolean autoApprove, String restartOf, int restartCount, String startedAt) {
+            String model, String workdir, boolean autoApprove, String restartOf, int restartCount, String startedAt,
+            String sandbox, String network) {
         return new RunRow(id, name, template, args, RunStatus.STARTING, provider, model, workdir, null,
-                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null);
+                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network);
     }
 }

@@ -86,7 +86,12 @@ final class Schema {
               kind TEXT NOT NULL,
               run_id TEXT,
               payload_json TEXT)""",
-            "CREATE INDEX daemon_events_by_run ON daemon_events(run_id, id)"));
+            "CREATE INDEX daemon_events_by_run ON daemon_events(run_id, id)"),
+            // 2: the sandbox of a run's tool processes, 'on' or 'off', and whether they had the
+            // network ('on' or 'off'; 'on' with the sandbox off). Runs recorded before: NULL.
+            List.of(
+                    "ALTER TABLE agent_runs ADD COLUMN sandbox TEXT",
+                    "ALTER TABLE agent_runs ADD COLUMN network TEXT"));
 
     private Schema() {
     }

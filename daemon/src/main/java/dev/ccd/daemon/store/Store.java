@@ -96,10 +96,11 @@ public final class Store implements AutoCloseable {
 
     public CompletableFuture<Void> insertRun(RunRow r) {
         return writer.submit(tx -> {
-            tx.update("INSERT INTO agent_runs(" + Rows.RUN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            tx.update("INSERT INTO agent_runs(" + Rows.RUN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     r.id(), r.name(), r.template(), r.args(), r.status().dbName(), r.provider(), r.model(),
                     r.workdir(), r.pid(), r.autoApprove(), r.restartOf(), r.restartCount(), r.startedAt(),
-                    r.endedAt(), r.lastIteration(), r.tokensIn(), r.tokensOut(), r.costUsd(), r.exitCode(), r.error());
+                    r.endedAt(), r.lastIteration(), r.tokensIn(), r.tokensOut(), r.costUsd(), r.exitCode(), r.error(),
+                    r.sandbox(), r.network());
             return null;
         });
     }

@@ -150,7 +150,7 @@ final class RunLaunch {
         for (int attempt = 1; ; attempt++) {
             RunRow row = RunRow.starting(run.runId, spec.name(), spec.templateName(), spec.args(),
                     spec.config().provider(), spec.config().model(), spec.workdir().toString(), !spec.config().ask(),
-                    restartOf, restartCount, Timestamps.now());
+                    restartOf, restartCount, Timestamps.now(), spec.sandboxWord(), spec.networkWord());
             try {
                 store.insertRun(row).get();
                 return run;

@@ -9,8 +9,9 @@ import java.util.Map;
  * gets here.
  *
  * @param config  the runner's configuration; its {@code run_dir} is set per run
- * @param secrets environment variables for the runner only (API keys the CLI passed on): kept in
- *                memory, never written anywhere
+ * @param secrets environment variables for the runner only (its provider's API key and base URL, as
+ *                the CLI passed them on, else the daemon's own key): added to the runner's
+ *                environment, kept in memory, never written anywhere
  */
 public record RunSpec(
         String name,
@@ -27,6 +28,16 @@ public record RunSpec(
 
     public RunSpec {
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+    }
+
+    /** {@code agent_runs.sandbox}: {@code on} when the run's tool processes are sandboxed, else {@code off}. */
+    public String sandboxWord() {
+        return config.sandboxOptions().sandboxed() ? "on" : "off";
+    }
+
+    /** {@code agent_runs.network}: whether tool processes have the network; unsandboxed ones always do. */
+    public String networkWord() {
+        return !config.sandboxOptions().sandboxed() || config.sandboxOptions().networked() ? "on" : "off";
     }
 
     /** Secrets stay out of logs and error messages. */

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -107,7 +108,9 @@ final class RunnerArchive {
                             + "{\"text\": \"done\"}\n", StandardCharsets.UTF_8);
             List<String> cmd = new ArrayList<>(command);
             cmd.add(1, "-XX:ArchiveClassesAtExit=" + dump);
+            // a runner like any other: no API key, no CCD_HOME
             ManagedProcess p = LocalLauncher.instance().start(Command.of(cmd, scratch)
+                    .withEnvironment(RunnerLauncher.runnerEnvironment(System.getenv(), Map.of()), false)
                     .withStderr(ProcessBuilder.Redirect.to(scratch.resolve("stderr.log").toFile())));
             // a training run that hangs is ended, which also ends the read below
             CompletableFuture.delayedExecutor(TRAINING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).execute(p::kill);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -34,6 +35,8 @@ public final class RunnerLauncher {
     private final RunnerArchive archive;
     /** Where runners run: forked on this machine. */
     private final Launcher placement = LocalLauncher.instance();
+    /** The environment a runner's is made from: the daemon's (tests give another). */
+    private volatile Map<String, String> baseEnvironment = System.getenv();
 
     RunnerLauncher(Path javaExecutable, String classpath, List<String> jvmFlags, String mainClass) {
         this(javaExecutable, classpath, jvmFlags, mainClass, null);
@@ -140,13 +143,40 @@ public final class RunnerLauncher {
 
     /**
      * Starts a runner in its own session and process group (so that its group reaches whatever
-     * it leaves behind), in {@code workdir}, stderr appended to {@code stderrLog}, with {@code
-     * environment} added to the daemon's.
+     * it leaves behind), in {@code workdir}, stderr appended to {@code stderrLog}, in the
+     * environment of {@link #runnerEnvironment}.
      */
-    ManagedProcess start(Path workdir, Path stderrLog, Map<String, String> environment) throws IOException {
+    ManagedProcess start(Path workdir, Path stderrLog, Map<String, String> secrets) throws IOException {
         Command runner = Command.of(command(archive == null ? List.of() : archive.flags()), workdir)
                 .withStderr(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
-                .withEnvironment(environment, true);
+                .withEnvironment(runnerEnvironment(baseEnvironment, secrets), false);
         return placement.start(runner);
+    }
+
+    /** For tests: the environment runners' are made from, instead of the daemon's. */
+    void baseEnvironment(Map<String, String> environment) {
+        this.baseEnvironment = Map.copyOf(environment);
+    }
+
+    /**
+     * A runner's whole environment: the daemon's (PATH, HOME, LANG, JAVA_HOME, ...) without any
+     * credential and without {@code CCD_HOME}, plus the run's {@code secrets} (its own provider's
+     * key and base URL). A runner holds one key, the one it uses, so a tool that reads the
+     * runner's environment (a sandbox off) finds no other provider's key and no way to the daemon.
+     */
+    static Map<String, String> runnerEnvironment(Map<String, String> base, Map<String, String> secrets) {
+        Map<String, String> environment = new HashMap<>();
+        base.forEach((name, value) -> {
+            if (!isCredential(name) && !name.equals("CCD_HOME")) {
+                environment.put(name, value);
+            }
+        });
+        environment.putAll(secrets);
+        return environment;
+    }
+
+    /** Named like an API key or token: {@code ANTHROPIC_API_KEY}, {@code OPENAI_API_KEY}, {@code *_AUTH_TOKEN}. */
+    static boolean isCredential(String name) {
+        return name.endsWith("_API_KEY") || name.endsWith("_AUTH_TOKEN");
     }
 }

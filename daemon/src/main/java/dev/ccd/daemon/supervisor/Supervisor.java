@@ -46,6 +46,10 @@ public final class Supervisor {
     /** How long shutdown waits for the ends of runs it had to SIGKILL to be recorded. */
     static final Duration END_RECORD_WAIT = Duration.ofSeconds(5);
 
+    /** Said to whoever starts a run without the sandbox, and in the daemon's log. */
+    public static final String SANDBOX_OFF_WARNING = "the sandbox is off: this agent's tools run unconfined, with"
+            + " your user's access to every file, the network and ccd itself";
+
     private final Store store;
     private final RunnerLauncher launcher;
     private final Approvals approvals;
@@ -89,7 +93,13 @@ public final class Supervisor {
         if (shuttingDown) {
             throw new SupervisorException(SupervisorException.Kind.FAILED, "the daemon is shutting down");
         }
-        return launches.launch(spec, restartOf, restartCount);
+        RunRow run = launches.launch(spec, restartOf, restartCount);
+        if (!spec.config().sandboxOptions().sandboxed()) {
+            // restarts too: each run of the lineage is unconfined, and its record says so
+            log.warn("{} - {}", run.id(), SANDBOX_OFF_WARNING);
+            store.event("sandbox_off", run.id(), MessageCodec.mapper().createObjectNode().put("name", spec.name()));
+        }
+        return run;
     }
 
     boolean isShuttingDown() {

@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * A template's optional header: {@code key: value} lines between two {@code ---} lines at the very
  * top. It carries defaults for runs of the template ({@code interval}, {@code max_iterations},
- * {@code max_tokens}, {@code max_cost_usd}), the arguments it requires ({@code required_args}, a
- * comma-separated list) and a {@code description}. The body (what the model reads) is the rest.
+ * {@code max_tokens}, {@code max_cost_usd}), paths and variables its sandbox adds
+ * ({@code sandbox_read_only}, {@code sandbox_read_write}, {@code sandbox_env}), the arguments it
+ * requires ({@code required_args}); lists are comma-separated; and a {@code description}. The body (what the model reads) is the rest.
  */
 public record FrontMatter(Map<String, String> values, String body) {
 

@@ -23,7 +23,7 @@ public final class StoreBenchmark {
             try (Store store = Store.open(dir.resolve("round" + round + ".db"))) {
                 String runId = "r-bench-" + round;
                 store.insertRun(RunRow.starting(runId, "bench" + round, "hello", null, "scripted", null, "/tmp", true,
-                        null, 0, Timestamps.now())).get();
+                        null, 0, Timestamps.now(), "on", "on")).get();
                 long t0 = System.nanoTime();
                 CompletableFuture<?> last = null;
                 for (int i = 1; i <= iterations; i++) {

@@ -49,23 +49,17 @@ class SchemaTest {
     Path tmp;
 
     @Test
-    void aVersion1DatabaseKeepsItsRowsAndWorksAfterOpening() throws Exception {
-        Path db = tmp.resolve("ccd.db");
-        try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = old.createStatement()) {
-            for (String sql : VERSION_1) {
-                st.executeUpdate(sql);
-            }
-            st.executeUpdate("PRAGMA user_version = 1");
-            st.executeUpdate("INSERT INTO agent_runs(id, name, template, status, provider, workdir, started_at,"
-                    + " ended_at, last_iteration, tokens_in, cost_usd, exit_code) VALUES ('r-1', 'old', 'hello',"
-                    + " 'completed', 'scripted', '/w', '2024-01-02T03:04:05.000Z', '2024-01-02T03:05:00.000Z', 1, 7,"
-                    + " 0.5, 0)");
-            st.executeUpdate("INSERT INTO agent_iterations(run_id, iteration, started_at, ended_at, status, duration_s,"
-                    + " summary, tokens_in) VALUES ('r-1', 1, '2024-01-02T03:04:06.000Z', '2024-01-02T03:04:59.000Z',"
-                    + " 'ok', 53.0, 'did it', 7)");
-            st.executeUpdate("INSERT INTO daemon_events(ts, kind, run_id, payload_json) VALUES"
-                    + " ('2024-01-02T03:05:00.000Z', 'run_ended', 'r-1', '{\"status\":\"completed\"}')");
-        }
+    void aVersion1DatabaseIsMigratedToVersion2KeepingItsRows() throws Exception {
+        Path db = version1Database(
+                "INSERT INTO agent_runs(id, name, template, status, provider, workdir, started_at,"
+                        + " ended_at, last_iteration, tokens_in, cost_usd, exit_code) VALUES ('r-1', 'old', 'hello',"
+                        + " 'completed', 'scripted', '/w', '2024-01-02T03:04:05.000Z', '2024-01-02T03:05:00.000Z', 1, 7,"
+                        + " 0.5, 0)",
+                "INSERT INTO agent_iterations(run_id, iteration, started_at, ended_at, status, duration_s,"
+                        + " summary, tokens_in) VALUES ('r-1', 1, '2024-01-02T03:04:06.000Z', '2024-01-02T03:04:59.000Z',"
+                        + " 'ok', 53.0, 'did it', 7)",
+                "INSERT INTO daemon_events(ts, kind, run_id, payload_json) VALUES"
+                        + " ('2024-01-02T03:05:00.000Z', 'run_ended', 'r-1', '{\"status\":\"completed\"}')");
 
         try (Store store = Store.open(db)) {
             RunRow run = store.run("r-1").orElseThrow();
@@ -79,13 +73,32 @@ class SchemaTest {
             assertThat(store.events(0, "r-1", 10, false)).singleElement()
                     .satisfies(e -> assertThat(e.kind()).isEqualTo("run_ended"))
                     .satisfies(e -> assertThat(e.payload().get("status").asText()).isEqualTo("completed"));
-            assertThat(userVersion(db)).isEqualTo(Schema.latestVersion());
+            assertThat(userVersion(db)).isEqualTo(2).isEqualTo(Schema.latestVersion());
+            // migration 2: the sandbox columns, unknown (NULL) for a run recorded before them
+            assertThat(run.sandbox()).isNull();
+            assertThat(run.network()).isNull();
 
             store.insertRun(RunRow.starting("r-2", "new", "hello", null, "scripted", null, "/w", true, "r-1", 1,
-                    Timestamps.now())).get(5, SECONDS);
+                    Timestamps.now(), "off", "on")).get(5, SECONDS);
             long id = store.event("run_started", "r-2", null).get(5, SECONDS).id();
-            assertThat(store.latestRun("new").orElseThrow().restartOf()).isEqualTo("r-1");
+            RunRow added = store.latestRun("new").orElseThrow();
+            assertThat(added.restartOf()).isEqualTo("r-1");
+            assertThat(added.sandbox()).isEqualTo("off");
+            assertThat(added.network()).isEqualTo("on");
             assertThat(store.events(0, null, 10, false)).extracting(EventRow::id).last().isEqualTo(id);
+        }
+    }
+
+    @Test
+    void migration2AddsTheSandboxColumnsToAVersion1Table() throws Exception {
+        Path db = version1Database("INSERT INTO agent_runs(id, name, template, status, provider, workdir, started_at)"
+                + " VALUES ('r-1', 'old', 'hello', 'completed', 'scripted', '/w', '2024-01-02T03:04:05.000Z')");
+        Store.open(db).close();
+
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            assertThat(column(c, "SELECT name FROM pragma_table_info('agent_runs')")).contains("sandbox", "network");
+            assertThat(column(c, "SELECT id || ':' || coalesce(sandbox, 'NULL') || ':' || coalesce(network, 'NULL')"
+                    + " FROM agent_runs")).containsExactly("r-1:NULL:NULL");
         }
     }
 
@@ -119,6 +132,21 @@ class SchemaTest {
             assertThat(column(c, "SELECT text FROM log ORDER BY rowid")).containsExactly("three", "after;");
         }
         assertThat(userVersion(db)).isEqualTo(2);
+    }
+
+    /** {@code ccd.db} as ccd 0.1 left it, holding the rows that {@code inserts} add. */
+    private Path version1Database(String... inserts) throws SQLException {
+        Path db = tmp.resolve("ccd.db");
+        try (Connection old = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = old.createStatement()) {
+            for (String sql : VERSION_1) {
+                st.executeUpdate(sql);
+            }
+            st.executeUpdate("PRAGMA user_version = 1");
+            for (String sql : inserts) {
+                st.executeUpdate(sql);
+            }
+        }
+        return db;
     }
 
     private static int userVersion(Path db) throws SQLException {

@@ -1,9 +1,13 @@
 package dev.ccd.daemon;
 
+import dev.ccd.process.Command;
+import dev.ccd.process.LocalLauncher;
+import dev.ccd.process.ManagedProcess;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,13 +44,13 @@ public record SandboxSupport(boolean available, String bwrap, String problem) {
 
     /** Starts the probe; the answer comes once bwrap has exited (or the timeout passed). */
     public static CompletableFuture<SandboxSupport> probe(String bwrap) {
-        Process process;
+        ManagedProcess process;
         try {
-            process = new ProcessBuilder(List.of(bwrap, "--ro-bind", "/", "/", "--unshare-pid", "--die-with-parent",
-                    "--new-session", "true"))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .start();
+            process = LocalLauncher.instance().start(Command.of(List.of(bwrap, "--ro-bind", "/", "/", "--unshare-pid",
+                    "--die-with-parent", "--new-session", "true"), Path.of("/"))
+                    .withStdin(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .mergingStderr()
+                    .inCallersGroup());
         } catch (IOException e) {
             return CompletableFuture.completedFuture(new SandboxSupport(false, bwrap, "cannot run " + bwrap + ": "
                     + reason(e)));
@@ -55,7 +59,7 @@ public record SandboxSupport(boolean available, String bwrap, String problem) {
                 .orTimeout(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((exited, failure) -> {
                     if (failure != null) {
-                        process.destroyForcibly();
+                        process.kill();
                         return new SandboxSupport(false, bwrap, bwrap + " did not finish a trivial sandbox within "
                                 + PROBE_TIMEOUT.toSeconds() + " s" + (failure instanceof TimeoutException ? ""
                                 : ": " + failure));

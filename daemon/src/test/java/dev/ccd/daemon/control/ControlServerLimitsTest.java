@@ -163,6 +163,24 @@ class ControlServerLimitsTest {
                 .until(() -> server.openConnections() == 1);
     }
 
+    @Test
+    void aClientThatStopsReadingIsClosedAfterTheWriteTimeout() throws Exception {
+        server = ControlServer.start(home.socket(), api, ControlServer.MAX_CONNECTIONS, Duration.ofMinutes(5),
+                Duration.ofMillis(300));
+        SocketChannel greedy = connect();
+        greedy.configureBlocking(false);
+        // Requests whose answers are never read: the server's write blocks once the socket is full.
+        ByteBuffer requests = ByteBuffer.wrap(STATUS.repeat(20_000).getBytes(StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try {
+                greedy.write(requests);
+            } catch (IOException closedByServer) {
+                // the server closed it: what the test waits for
+            }
+            return server.openConnections() == 0;
+        });
+    }
+
     private SocketChannel connect() throws IOException {
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
         opened.add(c);

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -129,6 +130,20 @@ class ControlServerLimitsTest {
         assertThat(error.path("error").path("message").asText())
                 .isEqualTo("too many connections to the ccd daemon (3 open); close some and retry");
         assertThat(server.openConnections()).isEqualTo(3);
+    }
+
+    @Test
+    void theCliIsToldWhyWhenTurnedAway() throws Exception {
+        server = ControlServer.start(home.socket(), api, 1, Duration.ofMinutes(5), Duration.ofMinutes(5));
+        connect();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.openConnections() == 1);
+        try (ControlClient client = ControlClient.connect(home.socket())) {
+            assertThatThrownBy(() -> client.call("daemon.status", null))
+                    .isInstanceOfSatisfying(ControlClient.RpcError.class, e -> {
+                        assertThat(e.code()).isEqualTo(RpcException.TOO_MANY_CONNECTIONS);
+                        assertThat(e.getMessage()).contains("too many connections to the ccd daemon (1 open)");
+                    });
+        }
     }
 
     @Test

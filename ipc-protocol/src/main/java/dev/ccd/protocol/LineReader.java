@@ -22,19 +22,40 @@ public final class LineReader implements Closeable {
 
     private final InputStream in;
     private final int maxLineBytes;
-    private final byte[] chunk = new byte[64 * 1024];
+    private final byte[] chunk;
     private int chunkPos;
     private int chunkEnd;
-    private byte[] line = new byte[8 * 1024];
+    private byte[] line;
+    /** Size the line buffer goes back to after a longer line; 0: it keeps what it grew to. */
+    private final int compactTo;
     private long discarded;
     private int partial;
 
     public LineReader(InputStream in, int maxLineBytes) {
+        this(in, maxLineBytes, 64 * 1024, 8 * 1024, 0);
+    }
+
+    /**
+     * A reader that holds little while idle, for one of many connections: a read chunk and a line
+     * buffer of {@code bufferBytes} each; a line buffer grown for a longer line is given back at
+     * the next {@link #read()}, so a single big request does not stay on the heap.
+     */
+    public static LineReader compact(InputStream in, int maxLineBytes, int bufferBytes) {
+        if (bufferBytes < 64) {
+            throw new IllegalArgumentException("bufferBytes must be >= 64, got " + bufferBytes);
+        }
+        return new LineReader(in, maxLineBytes, bufferBytes, bufferBytes, bufferBytes);
+    }
+
+    private LineReader(InputStream in, int maxLineBytes, int chunkBytes, int lineBytes, int compactTo) {
         if (maxLineBytes < 64) {
             throw new IllegalArgumentException("maxLineBytes must be >= 64, got " + maxLineBytes);
         }
         this.in = in;
         this.maxLineBytes = maxLineBytes;
+        this.chunk = new byte[chunkBytes];
+        this.line = new byte[lineBytes];
+        this.compactTo = compactTo;
     }
 
     /**
@@ -42,6 +63,9 @@ public final class LineReader implements Closeable {
      * from index 0), {@link #TOO_LONG} or {@link #END}; {@link #END} again for every later call.
      */
     public int read() throws IOException {
+        if (compactTo > 0 && line.length > compactTo) {
+            line = new byte[compactTo];
+        }
         int length = 0;
         discarded = 0;
         partial = 0;

@@ -80,13 +80,27 @@ public final class ControlClient implements AutoCloseable {
         long id = nextId++;
         ObjectNode request = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         request.set("params", params == null ? JSON.createObjectNode() : params);
-        send(request);
+        IOException sendFailure = null;
+        try {
+            send(request);
+        } catch (IOException e) {
+            // The daemon may have turned the connection away before the request went out; the
+            // line it sent then says why, and is still there to read.
+            sendFailure = e;
+        }
         while (true) {
-            JsonNode response = next();
-            if (response == null) {
-                throw new IOException("the daemon closed the connection before answering " + method);
+            JsonNode response;
+            try {
+                response = next();
+            } catch (IOException e) {
+                throw sendFailure != null ? sendFailure : e;
             }
-            if (response.path("id").asLong(-1) == id) {
+            if (response == null) {
+                throw sendFailure != null ? sendFailure
+                        : new IOException("the daemon closed the connection before answering " + method);
+            }
+            // An error with a null id is about the connection (too many open, say), not another request.
+            if (response.path("id").asLong(-1) == id || response.has("error") && response.path("id").isNull()) {
                 return unwrap(response);
             }
         }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -17,8 +18,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,49 +37,109 @@ import org.slf4j.LoggerFactory;
  * the field named); no request can end the connection or the daemon. A request line over 1 MiB
  * is a parse error and the connection reads on.
  *
- * <p>Threading: one accept thread, then one thread per connection that reads a request, answers
- * it, and reads the next. After {@code events.subscribe} the connection only writes: the thread
- * streams events until the client goes away or the server closes.
+ * <p>Limits, so that no number of clients can exhaust the daemon: at most
+ * {@link #MAX_CONNECTIONS} connections are open at once (subscriptions included); the one past
+ * them gets a single {@link RpcException#TOO_MANY_CONNECTIONS} error line and is closed by the
+ * accept thread. A request connection must deliver its next whole request line within
+ * {@link #IDLE_TIMEOUT} of connecting or of its previous answer, or it is closed: that bounds both
+ * an idle client and one holding half a request. A subscription only receives, so it is never
+ * idle; instead any write (answer, event or heartbeat) that stays blocked for
+ * {@link #WRITE_TIMEOUT}, a client that stopped reading, closes the connection.
+ *
+ * <p>Threading: {@code control-accept} accepts, counts, and turns away connections over the limit.
+ * Each admitted connection is owned by one thread of the {@code control-conn-N} pool (at most
+ * {@link #MAX_CONNECTIONS} threads, so the limit is the thread bound) that reads a request,
+ * answers it, and reads the next; after {@code events.subscribe} that thread only writes, streaming
+ * events until the client goes away or the server closes. {@code control-reaper} owns no
+ * connection: it only closes those past a timeout, which ends their blocked read or write. The
+ * per-connection read buffers are {@link #BUFFER_BYTES} twice, grown only while a long line is read.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     private static final ObjectMapper JSON = MessageCodec.mapper();
     private static final int MAX_REQUEST_BYTES = 1 << 20;
+    /** Open connections at most; a user's CLI calls and {@code events -f} streams stay far below. */
+    static final int MAX_CONNECTIONS = 256;
+    /** Time a request connection may take to send its next whole line. */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Time one write may stay blocked on a client that does not read. */
+    static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    /** Read chunk and initial line buffer of a connection: requests are mostly a few hundred bytes. */
+    private static final int BUFFER_BYTES = 4 * 1024;
 
     private final Path socketPath;
     private final ControlApi api;
     private final ServerSocketChannel server;
-    private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+    private final int maxConnections;
+    private final long idleNanos;
+    private final long writeNanos;
+    /** Admitted connections; added by the accept thread, removed by the connection's thread. */
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService reaper;
+    /** Accept thread only: whether the limit is being hit, so that a flood logs once. */
+    private boolean rejecting;
     /** Set by close() on any thread; read by the accept loop to tell a close from a failure. */
     private volatile boolean closed;
 
-    private ControlServer(Path socketPath, ControlApi api, ServerSocketChannel server) {
+    private ControlServer(Path socketPath, ControlApi api, ServerSocketChannel server, int maxConnections,
+            Duration idleTimeout, Duration writeTimeout) {
         this.socketPath = socketPath;
         this.api = api;
         this.server = server;
+        this.maxConnections = maxConnections;
+        this.idleNanos = idleTimeout.toNanos();
+        this.writeNanos = writeTimeout.toNanos();
+        AtomicInteger n = new AtomicInteger();
+        // Core = max with an unbounded queue: the pool never grows past the limit, and a task
+        // submitted while a finished connection's thread is still returning to the pool waits
+        // for it instead of being rejected.
+        this.workers = new ThreadPoolExecutor(maxConnections, maxConnections, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> daemonThread(r, "control-conn-" + n.incrementAndGet()));
+        workers.allowCoreThreadTimeOut(true);
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "control-reaper"));
+        long period = Math.max(10, Math.min(idleTimeout.toMillis(), writeTimeout.toMillis()) / 4);
+        reaper.scheduleWithFixedDelay(this::reap, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Binds the socket (mode 0600; a stale socket file is removed) and starts accepting. */
     public static ControlServer start(Path socketPath, ControlApi api) throws IOException {
+        return start(socketPath, api, MAX_CONNECTIONS, IDLE_TIMEOUT, WRITE_TIMEOUT);
+    }
+
+    /** As {@link #start(Path, ControlApi)} with the limits given (tests use short timeouts). */
+    static ControlServer start(Path socketPath, ControlApi api, int maxConnections, Duration idleTimeout,
+            Duration writeTimeout) throws IOException {
         Files.deleteIfExists(socketPath);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketPath));
         Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
-        ControlServer control = new ControlServer(socketPath, api, server);
-        Thread accept = new Thread(control::acceptLoop, "control-accept");
-        accept.setDaemon(true);
-        accept.start();
+        ControlServer control = new ControlServer(socketPath, api, server, maxConnections, idleTimeout, writeTimeout);
+        daemonThread(control::acceptLoop, "control-accept").start();
         return control;
+    }
+
+    private static Thread daemonThread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     private void acceptLoop() {
         while (!closed) {
             try {
                 SocketChannel channel = server.accept();
-                connections.add(channel);
-                Thread t = new Thread(() -> serve(channel), "control-conn");
-                t.setDaemon(true);
-                t.start();
+                if (connections.size() >= maxConnections) {
+                    reject(channel);
+                    continue;
+                }
+                rejecting = false;
+                Connection c = new Connection(channel);
+                connections.add(c);
+                if (closed) {
+                    c.close();
+                }
+                workers.execute(() -> serve(c));
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -78,16 +147,67 @@ public final class ControlServer implements AutoCloseable {
                 // out of file handles, say: a daemon that stops accepting can no longer be stopped
                 log.error("control socket accept failed, retrying: {}", e.getMessage());
                 java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+            } catch (RejectedExecutionException e) {
+                // only after close() shut the pool down
+                return;
             }
         }
     }
 
-    private void serve(SocketChannel channel) {
+    /** Tells the client why and closes it on the accept thread; no thread or buffer is kept for it. */
+    private void reject(SocketChannel channel) {
+        if (!rejecting) {
+            rejecting = true;
+            log.warn("control socket: {} connections open, turning new ones away", maxConnections);
+        }
         try (channel) {
-            LineReader lines = new LineReader(Channels.newInputStream(channel), MAX_REQUEST_BYTES);
-            OutputStream out = Channels.newOutputStream(channel);
+            // Non-blocking: a fresh socket's send buffer takes the short line, and a client that
+            // never reads must not stall the accept thread.
+            channel.configureBlocking(false);
+            byte[] line = (JSON.writeValueAsString(error(null, new RpcException(RpcException.TOO_MANY_CONNECTIONS,
+                    "too many connections to the ccd daemon (" + maxConnections + " open); close some and retry")))
+                    + "\n").getBytes(StandardCharsets.UTF_8);
+            channel.write(ByteBuffer.wrap(line));
+            // A request the client already sent, left unread, would make the close a reset on
+            // Linux, and the client could lose the line that says why.
+            ByteBuffer sink = ByteBuffer.allocate(512);
+            for (int i = 0; i < 8 && channel.read(sink) > 0; i++) {
+                sink.clear();
+            }
+        } catch (IOException e) {
+            log.debug("turning a control connection away: {}", e.getMessage());
+        }
+    }
+
+    /** Admitted connections now open. */
+    int openConnections() {
+        return connections.size();
+    }
+
+    /** Closes the connections past a timeout; their threads then see the channel closed. */
+    private void reap() {
+        long now = System.nanoTime();
+        for (Connection c : connections) {
+            long waiting = c.waitingSince;
+            long writing = c.writingSince;
+            if (waiting != 0 && now - waiting > idleNanos) {
+                log.debug("control connection sent no request for {} ms; closing it", idleNanos / 1_000_000);
+                c.close();
+            } else if (writing != 0 && now - writing > writeNanos) {
+                log.debug("control connection read nothing for {} ms; closing it", writeNanos / 1_000_000);
+                c.close();
+            }
+        }
+    }
+
+    private void serve(Connection c) {
+        try (c.channel) {
+            LineReader lines = LineReader.compact(Channels.newInputStream(c.channel), MAX_REQUEST_BYTES, BUFFER_BYTES);
+            OutputStream out = c.output();
             while (true) {
+                c.waitingSince = System.nanoTime();
                 int length = lines.read();
+                c.waitingSince = 0;
                 if (length == LineReader.END) {
                     return;
                 }
@@ -108,7 +228,53 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             log.debug("control connection closed: {}", e.getMessage());
         } finally {
-            connections.remove(channel);
+            c.waitingSince = 0;
+            connections.remove(c);
+        }
+    }
+
+    /**
+     * One admitted connection. The timestamps (System.nanoTime, 0 when not in that state) are
+     * set by the connection's thread and read by the reaper.
+     */
+    private static final class Connection {
+        final SocketChannel channel;
+        /** When the thread began waiting for the next request line. */
+        volatile long waitingSince;
+        /** When the write now blocked began. */
+        volatile long writingSince;
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        /** The channel's output, with each write timed for the reaper. */
+        OutputStream output() {
+            OutputStream raw = Channels.newOutputStream(channel);
+            return new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    writingSince = System.nanoTime();
+                    try {
+                        raw.write(b, off, len);
+                    } finally {
+                        writingSince = 0;
+                    }
+                }
+            };
+        }
+
+        void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
         }
     }
 
@@ -219,13 +385,12 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException ignored) {
             // closing anyway
         }
-        for (SocketChannel c : connections) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+        reaper.shutdownNow();
+        for (Connection c : connections) {
+            c.close();
         }
+        // interrupts the subscriptions waiting for their next event, so that no thread outlives the server
+        workers.shutdownNow();
         try {
             Files.deleteIfExists(socketPath);
         } catch (IOException e) {

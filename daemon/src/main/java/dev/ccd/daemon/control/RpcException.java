@@ -16,6 +16,8 @@ public final class RpcException extends Exception {
     public static final int NOT_FOUND = -32001;
     /** The request conflicts with the current state (a live name started again, say). */
     public static final int CONFLICT = -32002;
+    /** The daemon already has its maximum of control connections open; the new one is closed. */
+    public static final int TOO_MANY_CONNECTIONS = -32003;
 
     private final int code;
     private final String field;

@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * is a parse error and the connection reads on.
  *
  * <p>Limits, so that no number of clients can exhaust the daemon: at most
- * {@link #MAX_CONNECTIONS} connections are open at once (subscriptions included); the one past
- * them gets a single {@link RpcException#TOO_MANY_CONNECTIONS} error line and is closed by the
- * accept thread. A request connection must deliver its next whole request line within
+ * {@link #MAX_CONNECTIONS} connections are open at once (subscriptions included). At the limit a
+ * new client takes the place of the connection idle longest (at least {@link #EVICT_AFTER});
+ * when none is, it gets a single {@link RpcException#TOO_MANY_CONNECTIONS} error line and is
+ * closed by the accept thread. A request connection must deliver its next whole request line within
  * {@link #IDLE_TIMEOUT} of connecting or of its previous answer, or it is closed: that bounds both
  * an idle client and one holding half a request. A subscription only receives, so it is never
  * idle; instead any write (answer, event or heartbeat) that stays blocked for
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * connection: it only closes those past a timeout, which ends their blocked read or write. The
  * per-connection read buffers are {@link #BUFFER_BYTES} twice, grown only while a long line is read.
  */
+// Over 400 lines: the accept loop, the limits (eviction, turning away, reaping) and the request
+// dispatch share one connection set and its invariants; split, each would need the others' state.
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     private static final ObjectMapper JSON = MessageCodec.mapper();
@@ -64,6 +67,8 @@ public final class ControlServer implements AutoCloseable {
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** Time one write may stay blocked on a client that does not read. */
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+    /** At the limit, a connection idle this long is closed to admit a new one. */
+    static final Duration EVICT_AFTER = Duration.ofSeconds(1);
     /** Read chunk and initial line buffer of a connection: requests are mostly a few hundred bytes. */
     private static final int BUFFER_BYTES = 4 * 1024;
 
@@ -73,23 +78,27 @@ public final class ControlServer implements AutoCloseable {
     private final int maxConnections;
     private final long idleNanos;
     private final long writeNanos;
+    private final long evictNanos;
     /** Admitted connections; added by the accept thread, removed by the connection's thread. */
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService reaper;
     /** Accept thread only: whether the limit is being hit, so that a flood logs once. */
     private boolean rejecting;
+    /** Accept thread only: whether idle connections are being closed for new ones, likewise. */
+    private boolean evicting;
     /** Set by close() on any thread; read by the accept loop to tell a close from a failure. */
     private volatile boolean closed;
 
     private ControlServer(Path socketPath, ControlApi api, ServerSocketChannel server, int maxConnections,
-            Duration idleTimeout, Duration writeTimeout) {
+            Duration idleTimeout, Duration writeTimeout, Duration evictAfter) {
         this.socketPath = socketPath;
         this.api = api;
         this.server = server;
         this.maxConnections = maxConnections;
         this.idleNanos = idleTimeout.toNanos();
         this.writeNanos = writeTimeout.toNanos();
+        this.evictNanos = evictAfter.toNanos();
         AtomicInteger n = new AtomicInteger();
         // Core = max with an unbounded queue: the pool never grows past the limit, and a task
         // submitted while a finished connection's thread is still returning to the pool waits
@@ -104,17 +113,18 @@ public final class ControlServer implements AutoCloseable {
 
     /** Binds the socket (mode 0600; a stale socket file is removed) and starts accepting. */
     public static ControlServer start(Path socketPath, ControlApi api) throws IOException {
-        return start(socketPath, api, MAX_CONNECTIONS, IDLE_TIMEOUT, WRITE_TIMEOUT);
+        return start(socketPath, api, MAX_CONNECTIONS, IDLE_TIMEOUT, WRITE_TIMEOUT, EVICT_AFTER);
     }
 
     /** As {@link #start(Path, ControlApi)} with the limits given (tests use short timeouts). */
     static ControlServer start(Path socketPath, ControlApi api, int maxConnections, Duration idleTimeout,
-            Duration writeTimeout) throws IOException {
+            Duration writeTimeout, Duration evictAfter) throws IOException {
         Files.deleteIfExists(socketPath);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketPath));
         Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
-        ControlServer control = new ControlServer(socketPath, api, server, maxConnections, idleTimeout, writeTimeout);
+        ControlServer control = new ControlServer(socketPath, api, server, maxConnections, idleTimeout, writeTimeout,
+                evictAfter);
         daemonThread(control::acceptLoop, "control-accept").start();
         return control;
     }
@@ -129,11 +139,14 @@ public final class ControlServer implements AutoCloseable {
         while (!closed) {
             try {
                 SocketChannel channel = server.accept();
-                if (connections.size() >= maxConnections) {
+                if (connections.size() >= maxConnections && !evictIdlest()) {
                     reject(channel);
                     continue;
                 }
                 rejecting = false;
+                if (connections.size() < maxConnections - 1) {
+                    evicting = false;
+                }
                 Connection c = new Connection(channel);
                 connections.add(c);
                 if (closed) {
@@ -152,6 +165,37 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * At the limit, makes room by closing the connection that has waited longest for a request, if
+     * it has waited {@link #EVICT_AFTER} or more: idle clients, however many, cannot keep a user's
+     * {@code ccd status} out. Subscriptions are never waiting, so never closed for it.
+     *
+     * @return true when a slot was freed
+     */
+    private boolean evictIdlest() {
+        long now = System.nanoTime();
+        Connection idlest = null;
+        long since = Long.MAX_VALUE;
+        for (Connection c : connections) {
+            long waiting = c.waitingSince;
+            if (waiting != 0 && now - waiting >= evictNanos && waiting < since) {
+                since = waiting;
+                idlest = c;
+            }
+        }
+        if (idlest == null) {
+            return false;
+        }
+        if (!evicting) {
+            evicting = true;
+            log.warn("control socket: {} connections open; closing the longest idle ones to admit new ones",
+                    maxConnections);
+        }
+        connections.remove(idlest);
+        idlest.close();
+        return true;
     }
 
     /** Tells the client why and closes it on the accept thread; no thread or buffer is kept for it. */

@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.JsonNode;
     @JsonSubTypes.Type(value = Message.PermissionResponse.class, name = "permission_response"),
     @JsonSubTypes.Type(value = Message.Resume.class, name = "resume"),
     @JsonSubTypes.Type(value = Message.Stop.class, name = "stop"),
+    @JsonSubTypes.Type(value = Message.Ping.class, name = "ping"),
+    @JsonSubTypes.Type(value = Message.Pong.class, name = "pong"),
     @JsonSubTypes.Type(value = Message.Ready.class, name = "ready"),
     @JsonSubTypes.Type(value = Message.IterationStart.class, name = "iteration_start"),
     @JsonSubTypes.Type(value = Message.IterationDone.class, name = "iteration_done"),
@@ -77,7 +79,20 @@ public sealed interface Message {
     record Stop(String reason) implements Message {
     }
 
+    /**
+     * Asks the runner whether it still answers; it replies {@link Pong} with the same {@code seq}
+     * from its stdin reader, whatever its agent loop is doing.
+     *
+     * @param seq the daemon's counter for this run, echoed in the pong; optional
+     */
+    record Ping(Long seq) implements Message {
+    }
+
     // ---- runner -> daemon ------------------------------------------------------------------
+
+    /** The answer to a {@link Ping}; {@code seq} is the ping's. */
+    record Pong(Long seq) implements Message {
+    }
 
     /** The runner's answer to init; must arrive within the handshake timeout. */
     record Ready(

@@ -93,7 +93,7 @@ class GoldenVectorsTest {
     }
 
     static Stream<String> validOps() {
-        return Stream.of("init", "permission_response", "resume", "stop", "ready", "iteration_start",
+        return Stream.of("init", "permission_response", "resume", "stop", "ping", "ready", "pong", "iteration_start",
                 "iteration_done", "permission_request", "paused_budget", "resumed", "task_started",
                 "task_done", "notify", "log", "exit");
     }

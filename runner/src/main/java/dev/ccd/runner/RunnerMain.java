@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * The runner process: one agent run. Speaks the protocol of {@code PROTOCOL.md} on stdin and
  * stdout; logs go to stderr. Lifecycle: read {@code init} (5 s), answer {@code ready}, run the
  * agent loop on the main thread while a second thread reads stdin ({@code stop}, answers, end of
- * stream), send {@code exit}, exit.
+ * stream) and answers {@code ping} at once, send {@code exit}, exit.
  *
  * <p>Exit codes: 0 the run ended normally (stopped, completed), 1 it failed, 2 no usable init,
  * 3 protocol mismatch.
@@ -74,7 +74,7 @@ public final class RunnerMain {
     static int run(MessageReader reader, RunnerLink link) {
         CompletableFuture<Integer> protocol = new CompletableFuture<>();
         CompletableFuture<Message.Init> init = new CompletableFuture<>();
-        StdinReader stdin = new StdinReader(reader, protocol, init);
+        StdinReader stdin = new StdinReader(reader, link, protocol, init);
         Thread stdinThread = new Thread(stdin, "stdin-reader");
         stdinThread.setDaemon(true);
         stdinThread.start();
@@ -196,6 +196,9 @@ public final class RunnerMain {
         MessageCodec.encode(new Message.IterationDone(1, IterationStatus.OK, 0, "", 0, 0, 0));
         log();
         MessageCodec.decode("{\"op\":\"stop\",\"reason\":\"warm-up\"}");
+        // the first ping comes within seconds; its answer must not wait for a decoder to be built
+        MessageCodec.decode("{\"op\":\"ping\",\"seq\":0}");
+        MessageCodec.encode(new Message.Pong(0L));
     }
 
     private static Logger log() {
@@ -209,6 +212,8 @@ public final class RunnerMain {
      */
     private static final class StdinReader implements Runnable {
         private final MessageReader reader;
+        /** Pongs are sent from this thread, so a busy agent loop cannot delay them. */
+        private final RunnerLink link;
         /** The protocol the init asks for: known before the rest of the init is decoded. */
         private final CompletableFuture<Integer> protocol;
         private final CompletableFuture<Message.Init> init;
@@ -216,8 +221,10 @@ public final class RunnerMain {
         private volatile AgentLoop loop;
         private volatile String pendingStop;
 
-        StdinReader(MessageReader reader, CompletableFuture<Integer> protocol, CompletableFuture<Message.Init> init) {
+        StdinReader(MessageReader reader, RunnerLink link, CompletableFuture<Integer> protocol,
+                CompletableFuture<Message.Init> init) {
             this.reader = reader;
+            this.link = link;
             this.protocol = protocol;
             this.init = init;
         }
@@ -267,6 +274,8 @@ public final class RunnerMain {
                 }
             } else if (!init.isDone()) {
                 failInit(new IOException("first message is " + message.getClass().getSimpleName() + ", expected init"));
+            } else if (message instanceof Message.Ping ping) {
+                link.send(new Message.Pong(ping.seq()));
             } else if (message instanceof Message.Stop s) {
                 stop(s.reason() == null ? "stop" : s.reason());
             } else if (message instanceof Message.PermissionResponse response && loop != null) {

@@ -108,6 +108,30 @@ class RunnerJvmTest {
     }
 
     @Test
+    void pingsAreAnsweredAtOnceWhileTheLoopIsInALongToolCall() throws Exception {
+        Path script = script("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo started > busy; sleep 1000.5\"}}]}");
+        launch();
+        runner.send(init(Message.PROTOCOL_VERSION, script, Budget.UNLIMITED, 0));
+        assertThat(next()).isInstanceOf(Message.Ready.class);
+        assertThat(next()).isEqualTo(new Message.IterationStart(1));
+        Path busy = tmp.resolve("work/busy");
+        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(busy) && Files.size(busy) > 0);
+
+        for (long seq = 1; seq <= 5; seq++) {
+            long sent = System.nanoTime();
+            runner.send(new Message.Ping(seq));
+            assertThat(next()).isEqualTo(new Message.Pong(seq));
+            // the tool call sleeps for 1000 s: only an answer from outside the loop comes this fast
+            assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(2));
+        }
+        runner.send(new Message.Ping(null));
+        assertThat(next()).isEqualTo(new Message.Pong(null));
+
+        runner.send(new Message.Stop("test"));
+        assertThat(runner.untilExit()).last().isInstanceOf(Message.Exit.class);
+    }
+
+    @Test
     void stopDuringALongCommandEndsTheCommandAndTheRunnerBeforeTheSigterm() throws Exception {
         // in the sandbox's PID namespace $$ is not the host's pid: the command is found by its own line
         Path script = script("{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo $$ > pid; sleep 1000.25\"}}]}");

@@ -91,7 +91,10 @@ final class Schema {
             // network ('on' or 'off'; 'on' with the sandbox off). Runs recorded before: NULL.
             List.of(
                     "ALTER TABLE agent_runs ADD COLUMN sandbox TEXT",
-                    "ALTER TABLE agent_runs ADD COLUMN network TEXT"));
+                    "ALTER TABLE agent_runs ADD COLUMN network TEXT"),
+            // 3: when the daemon last said it was alive (one row), so that the next start dates the
+            // runs it finds interrupted to the failure rather than to itself.
+            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"));
 
     private Schema() {
     }

@@ -172,7 +172,12 @@ public final class Store implements AutoCloseable {
         }));
     }
 
-    /** At daemon start: every run still in a live status lost its daemon. Returns their ids. */
+    /**
+     * At daemon start: every run still in a live status lost its daemon. Each ends at the last
+     * sign of life there is of it: the daemon's last heartbeat, or the run's own last activity if
+     * that is later, never after {@code ts} (the start). A database without a heartbeat (written
+     * before there was one) gives the run's last activity. Returns their ids.
+     */
     public CompletableFuture<List<String>> markLiveRunsInterrupted(String ts) {
         return writer.submit(tx -> {
             List<String> ids = new ArrayList<>();
@@ -182,12 +187,42 @@ public final class Store implements AutoCloseable {
                 }
             }
             for (String id : ids) {
+                String endedAt = lastSignOfLife(tx, id);
+                if (endedAt == null || endedAt.compareTo(ts) > 0) {
+                    endedAt = ts;
+                }
                 tx.update("UPDATE agent_runs SET status = 'interrupted', ended_at = ?,"
-                        + " error = coalesce(error, 'the daemon stopped while the run was live') WHERE id = ?", ts, id);
-                closeOpenRows(tx, id, ts);
+                        + " error = coalesce(error, 'the daemon stopped while the run was live') WHERE id = ?",
+                        endedAt, id);
+                closeOpenRows(tx, id, endedAt);
             }
             return ids;
         });
+    }
+
+    /** The latest of the heartbeat and the run's own timestamps; one format, so text order is time order. */
+    private static String lastSignOfLife(SqlWriter.Tx tx, String runId) throws SQLException {
+        PreparedStatement st = tx.prepare("SELECT max(t) FROM ("
+                + "SELECT ts AS t FROM daemon_heartbeat"
+                + " UNION ALL SELECT started_at FROM agent_runs WHERE id = ?"
+                + " UNION ALL SELECT max(coalesce(ended_at, started_at)) FROM agent_iterations WHERE run_id = ?"
+                + " UNION ALL SELECT max(coalesce(ended_at, started_at)) FROM background_tasks WHERE run_id = ?"
+                + " UNION ALL SELECT max(ts) FROM daemon_events WHERE run_id = ?)");
+        Rows.bind(st, runId, runId, runId, runId);
+        try (ResultSet rs = st.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** The daemon is alive at {@code ts}: see {@link #markLiveRunsInterrupted}. */
+    public CompletableFuture<Void> heartbeat(String ts) {
+        return update("INSERT INTO daemon_heartbeat(id, ts) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET ts = excluded.ts",
+                ts);
+    }
+
+    /** The last heartbeat recorded, if any. */
+    public Optional<String> lastHeartbeat() throws SQLException {
+        return reader.first("SELECT ts FROM daemon_heartbeat WHERE id = 1", rs -> rs.getString(1));
     }
 
     /** A run that ended leaves no iteration or task marked as still going. */

@@ -47,6 +47,11 @@ final class RunHandle {
     private Message.PausedBudget paused;
     private String killedBecause;
     private String stopUndelivered;
+    /** Liveness (see {@link Liveness}): when the first ping not yet answered went out, 0 for none. */
+    private long unansweredSince;
+    private boolean unresponsive;
+    private boolean livenessKilled;
+    private long pingSeq;
 
     RunHandle(String runId, RunSpec spec, int restartCount, Path stderrLog) {
         this.runId = runId;
@@ -177,6 +182,62 @@ final class RunHandle {
 
     synchronized String stopUndelivered() {
         return stopUndelivered;
+    }
+
+    /** What the liveness check does with this run now. */
+    enum LivenessStep { SKIP, PING, UNRESPONSIVE, KILL }
+
+    /**
+     * The liveness decision, under the lock so that it cannot race a stop or the end: only a run
+     * past its handshake and not stopping is pinged, and it is killed once.
+     */
+    synchronized LivenessStep livenessStep(long now, long timeoutNanos) {
+        boolean pingable = state == RunState.RUNNING || state == RunState.PAUSED || state == RunState.RESUMING;
+        if (!pingable || livenessKilled || pipe == null) {
+            return LivenessStep.SKIP;
+        }
+        if (unansweredSince == 0) {
+            unansweredSince = now;
+            return LivenessStep.PING;
+        }
+        long silent = now - unansweredSince;
+        if (silent >= 2 * timeoutNanos) {
+            livenessKilled = true;
+            return LivenessStep.KILL;
+        }
+        if (silent >= timeoutNanos && !unresponsive) {
+            unresponsive = true;
+            return LivenessStep.UNRESPONSIVE;
+        }
+        return LivenessStep.PING;
+    }
+
+    /** How long the oldest unanswered ping has waited. */
+    synchronized long silentNanos(long now) {
+        return unansweredSince == 0 ? 0 : now - unansweredSince;
+    }
+
+    synchronized long pingsSent() {
+        return pingSeq;
+    }
+
+    synchronized long nextPingSeq() {
+        return ++pingSeq;
+    }
+
+    /**
+     * A pong: every ping so far counts as answered.
+     *
+     * @return how long the run had been silent if it was unresponsive until now, else -1
+     */
+    synchronized long onPong(long now) {
+        long silent = unansweredSince == 0 ? 0 : now - unansweredSince;
+        unansweredSince = 0;
+        if (!unresponsive) {
+            return -1;
+        }
+        unresponsive = false;
+        return silent;
     }
 
     synchronized ManagedProcess process() {

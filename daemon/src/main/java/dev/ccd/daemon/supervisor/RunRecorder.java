@@ -25,10 +25,12 @@ final class RunRecorder {
 
     private final Store store;
     private final Approvals approvals;
+    private final Liveness liveness;
 
-    RunRecorder(Store store, Approvals approvals) {
+    RunRecorder(Store store, Approvals approvals, Liveness liveness) {
         this.store = store;
         this.approvals = approvals;
+        this.liveness = liveness;
     }
 
     void onOutcome(RunHandle runner, ReadResult result) {
@@ -59,6 +61,9 @@ final class RunRecorder {
             runner.readyNanos = System.nanoTime();
             runner.onReady();
             runner.ready.complete(ready);
+        } else if (message instanceof Message.Pong) {
+            // not recorded: a pong every interval would flood the events; only changes are
+            liveness.onPong(runner);
         } else if (message instanceof Message.IterationStart start) {
             store.iterationStarted(runId, start.iteration(), Timestamps.now());
             runner.underway.complete(null);
@@ -93,7 +98,8 @@ final class RunRecorder {
                         exit.reason() + (exit.error() == null ? "" : ": " + exit.error())));
             }
         } else if (message instanceof Message.Init || message instanceof Message.Stop
-                || message instanceof Message.Resume || message instanceof Message.PermissionResponse) {
+                || message instanceof Message.Resume || message instanceof Message.PermissionResponse
+                || message instanceof Message.Ping) {
             protocolError(runner, "wrong_direction", "a runner may not send " + MessageCodec.encodeToString(message));
         } else {
             // notify, log: kept as events, for `ccd agent logs`

@@ -67,11 +67,19 @@ public final class Supervisor {
     /** Set once by shutdown(): no new run may start after it. */
     private volatile boolean shuttingDown;
 
+    private final Liveness liveness;
+
     public Supervisor(CcdHome home, Store store, RunnerLauncher launcher) {
+        this(home, store, launcher, Liveness.Settings.fromEnvironment(System.getenv()));
+    }
+
+    Supervisor(CcdHome home, Store store, RunnerLauncher launcher, Liveness.Settings liveness) {
         this.store = store;
         this.launcher = launcher;
         this.approvals = new Approvals(store, runs::byRunId);
-        this.launches = new RunLaunch(home, store, launcher, runs, new RunRecorder(store, approvals), this);
+        this.liveness = new Liveness(liveness, store, runs::all);
+        this.launches = new RunLaunch(home, store, launcher, runs, new RunRecorder(store, approvals, this.liveness),
+                this);
     }
 
     /**
@@ -185,6 +193,7 @@ public final class Supervisor {
         }
         // Their ends are recorded before the store closes, or the next start would call them interrupted.
         awaitEnds(all, END_RECORD_WAIT);
+        liveness.close();
     }
 
     private static void awaitEnds(List<RunHandle> all, Duration max) {
@@ -275,6 +284,11 @@ public final class Supervisor {
     /** The state of the runner class-data archive; see {@link RunnerLauncher#archiveState}. */
     public String runnerArchive() {
         return launcher.archiveState();
+    }
+
+    /** How many pings the live run of that name has been sent (0 when none is live), for tests. */
+    long pingsSent(String name) {
+        return runs.get(name).map(RunHandle::pingsSent).orElse(0L);
     }
 
     /** The process of a live run, for diagnostics and tests. */

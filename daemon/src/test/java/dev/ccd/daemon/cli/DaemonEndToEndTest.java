@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -121,16 +122,24 @@ class DaemonEndToEndTest extends RealDaemon {
         List<Long> runners = Db.query(home.resolve("ccd.db"), "SELECT pid FROM agent_runs").stream()
                 .map(r -> ((Number) r.get("pid")).longValue()).toList();
         assertThat(runners).hasSize(2).allMatch(Processes::alive);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Db.scalar(home.resolve("ccd.db"), "SELECT ts FROM daemon_heartbeat") != null);
+        Instant heartbeat = Instant.parse((String) Db.scalar(home.resolve("ccd.db"), "SELECT ts FROM daemon_heartbeat"));
 
+        Instant killed = Instant.now();
         ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
 
         await().atMost(Duration.ofSeconds(10)).until(() -> runners.stream().noneMatch(Processes::alive));
         startDaemon();
+        Instant restarted = Instant.parse((String) Db.scalar(home.resolve("ccd.db"),
+                "SELECT max(ts) FROM daemon_events WHERE kind = 'daemon_started'"));
+        assertThat(restarted).isAfter(killed);
         assertThat(Db.query(home.resolve("ccd.db"), "SELECT status, ended_at FROM agent_runs"))
                 .hasSize(2)
                 .allSatisfy(r -> {
                     assertThat(r.get("status")).isEqualTo("interrupted");
-                    assertThat(r.get("ended_at")).isNotNull();
+                    // the last sign of life before the kill (a heartbeat or the run's own), not the next start
+                    assertThat(Instant.parse((String) r.get("ended_at"))).isBetween(heartbeat, killed);
                 });
         assertThat(Db.count(home.resolve("ccd.db"), "SELECT count(*) FROM agent_iterations WHERE status = 'running'")).isZero();
     }

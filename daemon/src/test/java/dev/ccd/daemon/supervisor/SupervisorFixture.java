@@ -35,11 +35,16 @@ abstract class SupervisorFixture {
 
     /** A supervisor of the real runner (null), or of a fake runner main. */
     Supervisor supervisor(Class<?> fakeMain) throws Exception {
+        return supervisor(fakeMain, Liveness.Settings.DEFAULTS);
+    }
+
+    /** As {@link #supervisor(Class)}, pinging its runners as {@code liveness} says. */
+    Supervisor supervisor(Class<?> fakeMain, Liveness.Settings liveness) throws Exception {
         RunnerLauncher launcher = fakeMain == null
                 ? RunnerLauncher.fromEnvironment()
                 : new RunnerLauncher(Path.of(System.getProperty("java.home"), "bin", "java"),
                         System.getProperty("java.class.path"), RunnerLauncher.defaultFlags(), fakeMain.getName());
-        Supervisor supervisor = new Supervisor(home, store, launcher);
+        Supervisor supervisor = new Supervisor(home, store, launcher, liveness);
         supervisors.add(supervisor);
         return supervisor;
     }

@@ -49,7 +49,7 @@ class SqlWriterTest {
     @Test
     void anAtomicPartThatFailsHalfwayLeavesNothingAndItsHooksDoNotRunWhileTheRestOfTheBatchCommits() throws Exception {
         List<String> hooks = new CopyOnWriteArrayList<>();
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             var failed = writer.submit(tx -> tx.atomically(t -> {
                 t.prepare("INSERT INTO t VALUES (1)").executeUpdate();
                 t.afterCommit(() -> hooks.add("first half"));
@@ -70,7 +70,7 @@ class SqlWriterTest {
 
     @Test
     void aCallbackOnAFutureDoesNotRunOnTheWriterThread() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             String writerThread = writer.submit(tx -> Thread.currentThread().getName()).get(5, SECONDS);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Integer> write = writer.submit(tx -> {
@@ -87,7 +87,7 @@ class SqlWriterTest {
 
     @Test
     void aCallbackThatWaitsOnALaterWriteCompletes() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Integer> first = writer.submit(tx -> {
                 awaitLatch(release);
@@ -103,7 +103,7 @@ class SqlWriterTest {
 
     @Test
     void aCallbackThatWaitsOnAWriteOfTheSameBatchCompletes() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             CountDownLatch release = new CountDownLatch(1);
             writer.submit(tx -> {
                 awaitLatch(release);
@@ -121,7 +121,7 @@ class SqlWriterTest {
 
     @Test
     void anErrorThrownByAnActionFailsOnlyItsOwnWrite() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             CompletableFuture<Object> broken = writer.submit(tx -> {
                 insert(tx, 1);
                 throw new StackOverflowError("too deep");
@@ -150,7 +150,7 @@ class SqlWriterTest {
                         throw e.getCause();
                     }
                 });
-        try (SqlWriter writer = new SqlWriter(failing)) {
+        try (SqlWriter writer = new SqlWriter(() -> failing)) {
             assertThat(writer.submit(tx -> insert(tx, 1)).get(5, SECONDS)).isEqualTo(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Integer> inFlight = writer.submit(tx -> {
@@ -181,7 +181,7 @@ class SqlWriterTest {
         ExecutorService submitters = Executors.newFixedThreadPool(SUBMITTERS);
         try {
             for (int round = 0; round < 300; round++) {
-                SqlWriter writer = new SqlWriter(DriverManager.getConnection(url));
+                SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url));
                 for (int i = 0; i < 5; i++) {
                     int x = next.incrementAndGet();
                     beforeClose.add(writer.submit(tx -> insert(tx, x)));

@@ -157,7 +157,7 @@ final class SqlWriter implements AutoCloseable {
     /** Unbounded, so that the stop pill always fits; {@link #room} bounds the callers' jobs. */
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
     private final WriteRoom room;
-    private final Trouble trouble = new Trouble();
+    private final Trouble trouble;
     private final Checkpointer checkpointer;
     /** Set once by close(): from this System.nanoTime() on, a failing batch is given up. */
     private volatile long giveUpAt;
@@ -183,6 +183,7 @@ final class SqlWriter implements AutoCloseable {
         this.settings = settings;
         this.dbFile = dbFile;
         this.room = new WriteRoom(settings);
+        this.trouble = new Trouble(settings.backoffMax().toNanos());
         this.checkpointer = new Checkpointer(settings, dbFile);
         this.connection = new WriteConnection(opener);
         this.after = new AfterCommit();
@@ -258,7 +259,7 @@ final class SqlWriter implements AutoCloseable {
                 after.complete(outcome.completions());
                 after.afterCommit(outcome.hooks());
                 room.giveBack(permits);
-                idle();
+                checkpoint();
             }
         } catch (Throwable e) {
             log.error("the ccd.db writer stopped: its pending and later writes fail", e);
@@ -275,9 +276,23 @@ final class SqlWriter implements AutoCloseable {
         }
     }
 
+    /** Nothing queued for a while: a healing trouble is over, and the WAL may be checkpointed. */
     private void idle() {
+        if (trouble.healing()) {
+            recovered(trouble.committed(0, true));
+        }
+        checkpoint();
+    }
+
+    private void checkpoint() {
         if (trouble.state() == null) {
             checkpointer.maybeRun(connection.ifOpen());
+        }
+    }
+
+    private void recovered(Trouble.Recovery recovery) {
+        if (recovery != null) {
+            onRecovered.accept(recovery);
         }
     }
 
@@ -299,10 +314,7 @@ final class SqlWriter implements AutoCloseable {
                     completions.add(job.run(tx));
                 }
                 c.commit();
-                Trouble.Recovery recovery = trouble.healed(queued());
-                if (recovery != null) {
-                    onRecovered.accept(recovery);
-                }
+                recovered(trouble.committed(queued(), queue.isEmpty()));
                 return new Outcome(completions, tx.afterCommit);
             } catch (SQLException e) {
                 failure = e;

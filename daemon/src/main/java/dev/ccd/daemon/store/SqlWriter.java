@@ -324,7 +324,7 @@ final class SqlWriter implements AutoCloseable {
             trouble.failed(Failures.describe(failure, dbFile), !locked, Math.max(batch.size(), queued()));
             if (closing && System.nanoTime() - giveUpAt > 0) {
                 log.error("the daemon is stopping and ccd.db still cannot commit ({}): {} writes are lost",
-                        Failures.describe(failure, dbFile), batch.size() + queue.size());
+                        Failures.describe(failure, dbFile), queued());
                 lost = new IllegalStateException("the ccd.db writer stopped before it could commit: "
                         + Failures.describe(failure, dbFile), failure);
                 break;

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
@@ -167,6 +168,26 @@ class StoreHealsTest {
         assertAllIterations(db, feeder.stop());
     }
 
+    @Test
+    void closingWhileTheDatabaseIsLockedGivesUpAfterItsBoundAndSaysWhatIsLost() throws Exception {
+        Path db = tmp.resolve("ccd.db");
+        store = open(db);
+        Process lock = sqlite3(db, "BEGIN IMMEDIATE;");
+        await().atMost(Duration.ofSeconds(10)).until(() -> writeLocked(db));
+        CompletableFuture<EventRow> write = store.event("never", null, null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !store.health().ok());
+
+        long t0 = System.nanoTime();
+        store.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        assertThat(write).isCompletedExceptionally();
+        assertThatThrownBy(write::join).hasMessageContaining("the ccd.db writer stopped before it could commit:"
+                + " database is locked by another process");
+        assertThat(logged(Level.ERROR, "the daemon is stopping and ccd.db still cannot commit (database is locked by"
+                + " another process): 1 writes are lost")).isEqualTo(1);
+        end(lock);
+    }
+
     /** Starts {@code sqlite3 db} and feeds it {@code sql}, its input left open until {@link #end}. */
     private Process sqlite3(Path db, String... sql) throws IOException {
         Process p = new ProcessBuilder(SQLITE3, db.toString()).redirectErrorStream(true)
@@ -219,6 +240,20 @@ class StoreHealsTest {
         assertThat(count(db, "SELECT count(*) FROM daemon_events WHERE kind = 'iteration'")).isEqualTo(n);
         assertThat(count(db, "SELECT last_iteration FROM agent_runs WHERE id = '" + RUN + "'")).isEqualTo(n);
         assertThat(count(db, "SELECT tokens_in FROM agent_runs WHERE id = '" + RUN + "'")).isEqualTo(100L * n);
+    }
+
+    /** Whether another connection holds the write lock (tried without waiting). */
+    private static boolean writeLocked(Path db) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            c.createStatement().execute("PRAGMA busy_timeout=0");
+            try {
+                c.createStatement().execute("BEGIN IMMEDIATE");
+                c.createStatement().execute("ROLLBACK");
+                return false;
+            } catch (SQLException e) {
+                return e.getMessage().contains("SQLITE_BUSY");
+            }
+        }
     }
 
     private static long count(Path db, String sql) throws SQLException {

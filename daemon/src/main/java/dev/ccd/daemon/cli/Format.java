@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Human-readable renderings for the CLI: durations, tables, events. */
+/** Human-readable renderings for the CLI: durations, sizes, tables, events. */
 final class Format {
     private Format() {
     }
@@ -20,6 +20,17 @@ final class Format {
             return s / 60 + "m" + (s % 60) + "s";
         }
         return s / 3600 + "h" + (s % 3600) / 60 + "m";
+    }
+
+    /** A size in bytes as B, KiB or MiB. */
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        if (n < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+        }
+        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
     }
 
     static String cost(double usd) {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 import picocli.CommandLine;
 
-/** {@code ccd status}: the daemon's pid, uptime, runs by status and whether sandboxes work. */
-@CommandLine.Command(name = "status", description = "Daemon pid, uptime, runs by status, sandbox support.")
+/** {@code ccd status}: the daemon's pid, uptime, runs by status, the record's health, whether sandboxes work. */
+@CommandLine.Command(name = "status", description = "Daemon pid, uptime, runs by status, record health, sandbox support.")
 final class StatusCommand extends BaseCommand {
 
     @CommandLine.Option(names = "--json", description = "print JSON")
@@ -27,6 +27,17 @@ final class StatusCommand extends BaseCommand {
             }
         }
         out().println("runs: " + (runs.length() == 0 ? "none" : runs));
+        JsonNode record = status.path("record");
+        if (!record.isMissingNode()) {
+            out().println("record: " + ("degraded".equals(record.path("state").asText())
+                    ? "DEGRADED since " + record.path("since").asText() + ": " + record.path("reason").asText()
+                    + " (writes are held, not lost)"
+                    : "ok") + ", " + record.path("writes_queued").asInt() + " writes queued, WAL "
+                    + Format.bytes(record.path("wal_bytes").asLong()));
+            if (record.hasNonNull("wal_warning")) {
+                out().println("record: " + record.path("wal_warning").asText());
+            }
+        }
         JsonNode sandbox = status.path("sandbox");
         out().println("sandbox: " + (sandbox.path("available").asBoolean()
                 ? "available (" + sandbox.path("bwrap").asText() + ")"

@@ -8,6 +8,7 @@ import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.store.StoreHealth;
 import dev.ccd.daemon.supervisor.RunSpec;
 import dev.ccd.daemon.supervisor.Supervisor;
 import dev.ccd.daemon.supervisor.SupervisorException;
@@ -164,6 +165,10 @@ public final class ControlApi {
                 .put("uptime_s", Duration.between(startedAt, Instant.now()).toMillis() / 1000.0)
                 .put("runner_archive", supervisor.runnerArchive());
         s.set("runs", JSON.valueToTree(store.countByStatus()));
+        StoreHealth health = store.health();
+        s.putObject("record").put("state", health.state()).put("since", health.since())
+                .put("reason", health.reason()).put("writes_queued", health.writesQueued())
+                .put("wal_bytes", health.walBytes()).put("wal_warning", health.walWarning());
         SandboxSupport sandbox = sandboxSupport();
         s.putObject("sandbox").put("available", sandbox.available()).put("bwrap", sandbox.bwrap())
                 .put("problem", sandbox.problem()).put("message", sandbox.message());

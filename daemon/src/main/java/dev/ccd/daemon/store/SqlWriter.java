@@ -1,18 +1,18 @@
 package dev.ccd.daemon.store;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,30 +23,44 @@ import org.slf4j.LoggerFactory;
  * {@link AfterCommit}. So a completed future means the write is committed, and a burst of writes
  * costs one commit, not one per row.
  *
- * <p>Threading: the connection, its statement cache and the {@link Tx} belong to the writer
- * thread ({@code ccd-sql-writer}) alone. Of the callers' code it runs the actions and nothing
- * else: the stages of their futures and the hooks run on the threads of {@link AfterCommit},
- * which says which (and names its one last resort). {@link #submit} and {@link #close} may be called from any thread and exclude
- * each other on {@link #gate}: a job is queued only while jobs are taken, so none can land behind
- * the stop pill, and every job submitted before close() commits (or fails) before the writer
- * stops.
+ * <p>Threading: the connection, its statement cache, the {@link Tx}, the {@link Trouble} counters
+ * and the {@link Checkpointer} belong to the writer thread ({@code ccd-sql-writer}) alone. Of the
+ * callers' code it runs the actions and nothing else: the stages of their futures and the hooks
+ * run on the threads of {@link AfterCommit}, which says which (and names its one last resort).
+ * {@link #submit} and {@link #close} may be called from any thread and exclude each other on
+ * {@link #gate}: a job is queued only while jobs are taken, so none can land behind the stop
+ * pill, and every job submitted before close() commits (or fails) before the writer stops.
  *
- * <p>Failures. Whatever an action throws (an SQLException, a RuntimeException, an Error such as a
- * StackOverflowError) fails its own future only; the other actions of the batch still commit, and
- * so do the failed action's earlier statements unless it ran them {@link Tx#atomically} (SQLite
- * rolls back only the failed statement). A commit that fails with an SQLException is retried, see
- * {@link #runBatch}. Anything thrown outside an action (an Error from the commit, or from the
- * writer's own code) ends the writer: it is logged at ERROR, the batch in hand and every queued
- * job fail with {@code IllegalStateException("the ccd.db writer stopped: <cause>")}, and so does
- * every later submit: no future waits for a writer that is gone. Such a failure does not prove
- * that the write was lost (the commit may have failed after writing).
+ * <p>Back-pressure: at most {@link WriterSettings#queueBound} writes wait ({@link #room}). When
+ * they are all taken, a runner's reader thread ({@code runner-reader-*}) waits for room as long
+ * as it takes, so the daemon stops reading that runner's pipe and the runner blocks on its
+ * writes: nothing is dropped. Any other thread (a control call) waits a bounded time, then gets
+ * an exception that says what holds the record.
+ *
+ * <p>Failures. What an action throws fails its own future only ({@link Failures} says which):
+ * the other actions of the batch still commit, and so do the failed action's earlier statements
+ * unless it ran them {@link Tx#atomically}. A failure of the database instead (a lock held by
+ * another process, a full disk, an I/O error, a broken connection), from an action or from the
+ * commit, rolls the batch back and runs it again after a backoff, for as long as the writer
+ * lives: later jobs wait behind it, in order. A connection that may be broken is closed and a new
+ * one opened. Only close() gives up, after {@link WriterSettings#closeGiveUp}. Anything thrown
+ * outside an action (an Error from the commit, or from the writer's own code) ends the writer:
+ * it is logged at ERROR, the batch in hand and every queued job fail with
+ * {@code IllegalStateException("the ccd.db writer stopped: <cause>")}, and so does every later
+ * submit.
  */
 final class SqlWriter implements AutoCloseable {
 
     static final int MAX_BATCH = 2048;
-    static final int COMMIT_ATTEMPTS = 4;
+    /** The threads that read a runner's pipe: they wait for room as long as it takes. */
+    static final String RUNNER_READER_PREFIX = "runner-reader-";
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Logger log = LoggerFactory.getLogger(SqlWriter.class);
+
+    /** Opens a write connection with the store's pragmas: the first, and one after each break. */
+    interface Opener {
+        Connection open() throws SQLException;
+    }
 
     /** A unit of work run on the writer thread inside a transaction. */
     interface Action<T> {
@@ -58,12 +72,7 @@ final class SqlWriter implements AutoCloseable {
         private final List<Runnable> afterCommit = new ArrayList<>();
 
         PreparedStatement prepare(String sql) throws SQLException {
-            PreparedStatement st = statements.get(sql);
-            if (st == null) {
-                st = connection.prepareStatement(sql);
-                statements.put(sql, st);
-            }
-            return st;
+            return connection.prepare(sql);
         }
 
         /** Runs {@code sql} with {@code params} bound as {@link Rows#bind} does; the rows changed. */
@@ -84,28 +93,42 @@ final class SqlWriter implements AutoCloseable {
          */
         <T> T atomically(Action<T> part) throws SQLException {
             int hooks = afterCommit.size();
-            Savepoint savepoint = connection.setSavepoint();
+            Connection c = connection.get();
+            Savepoint savepoint = c.setSavepoint();
             try {
                 T value = part.apply(this);
-                connection.releaseSavepoint(savepoint);
+                c.releaseSavepoint(savepoint);
                 return value;
             } catch (Throwable e) {
-                connection.rollback(savepoint);
-                connection.releaseSavepoint(savepoint);
+                try {
+                    c.rollback(savepoint);
+                    c.releaseSavepoint(savepoint);
+                } catch (SQLException rollback) {
+                    // half of the part may stay: only a rerun of the whole batch is sure
+                    rollback.addSuppressed(e);
+                    throw new Failures.Broken("could not roll back a failed part: " + rollback.getMessage(), rollback);
+                }
                 afterCommit.subList(hooks, afterCommit.size()).clear();
                 throw e;
             }
         }
     }
 
-    private record Job<T>(Action<T> action, CompletableFuture<T> result) {
+    /** {@code bounded}: the job holds a permit of {@link #room} (the writer's own do not). */
+    private record Job<T>(Action<T> action, CompletableFuture<T> result, boolean bounded) {
 
-        /** Runs the action; returns what completes its future once the batch is committed. */
-        Runnable run(Tx tx) {
+        /**
+         * Runs the action; returns what completes its future once the batch is committed. A
+         * failure of the database is thrown instead: it concerns the whole batch.
+         */
+        Runnable run(Tx tx) throws SQLException {
             try {
                 T value = action.apply(tx);
                 return () -> result.complete(value);
             } catch (Throwable e) {
+                if (Failures.ofDatabase(e)) {
+                    throw (SQLException) e;
+                }
                 return fail(e);
             }
         }
@@ -126,11 +149,23 @@ final class SqlWriter implements AutoCloseable {
         }
     }
 
-    private static final Job<Void> POISON = new Job<>(tx -> null, new CompletableFuture<>());
+    private static final Job<Void> POISON = new Job<>(tx -> null, new CompletableFuture<>(), false);
 
-    private final Connection connection;
-    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final WriterSettings settings;
+    private final Path dbFile;
+    private final WriteConnection connection;
+    /** Unbounded, so that the stop pill always fits; {@link #room} bounds the callers' jobs. */
     private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
+    private final WriteRoom room;
+    private final Trouble trouble;
+    private final Checkpointer checkpointer;
+    /** Set once by close(): from this System.nanoTime() on, a failing batch is given up. */
+    private volatile long giveUpAt;
+    private volatile boolean closing;
+    /** The writer gave up at close: the batches after fail at once. Writer thread only. */
+    private IllegalStateException lost;
+    /** Written before the first write can fail; called on the writer thread after a recovery. */
+    private volatile Consumer<Trouble.Recovery> onRecovered = r -> { };
     private final AfterCommit after;
     /** Held to queue a job, and to stop taking them, so that the two never interleave. */
     private final Object gate = new Object();
@@ -138,24 +173,68 @@ final class SqlWriter implements AutoCloseable {
     /** Null while jobs are taken, then why not. Guarded by {@link #gate}. */
     private Refusal refusal;
 
-    SqlWriter(Connection connection) throws SQLException {
-        this.connection = connection;
-        connection.setAutoCommit(false);
+    /** For tests: a connection that is reopened the same way it was first opened. */
+    SqlWriter(Opener opener) throws SQLException {
+        this(opener, WriterSettings.DEFAULTS, null);
+    }
+
+    /** {@code dbFile} (may be null) names the place in messages and finds the WAL's readers. */
+    SqlWriter(Opener opener, WriterSettings settings, Path dbFile) throws SQLException {
+        this.settings = settings;
+        this.dbFile = dbFile;
+        this.room = new WriteRoom(settings);
+        this.trouble = new Trouble(settings.backoffMax().toNanos());
+        this.checkpointer = new Checkpointer(settings, dbFile);
+        this.connection = new WriteConnection(opener);
         this.after = new AfterCommit();
         this.thread = new Thread(this::loop, "ccd-sql-writer");
         thread.setDaemon(true);
         thread.start();
     }
 
+    /** Called on the writer thread after a commit that ended a trouble (it may submit). */
+    void onRecovered(Consumer<Trouble.Recovery> listener) {
+        onRecovered = listener;
+    }
+
+    /** Degraded since when and why, or null while commits succeed. */
+    Trouble.State trouble() {
+        return trouble.state();
+    }
+
+    String walWarning() {
+        return checkpointer.warning();
+    }
+
+    /** Writes submitted and not yet done (taken ones included). */
+    int queued() {
+        return room.used();
+    }
+
     <T> CompletableFuture<T> submit(Action<T> action) {
         CompletableFuture<T> result = new CompletableFuture<>();
+        // the writer's own writes (the recovery event) never wait for room: it alone makes room
+        boolean bounded = Thread.currentThread() != thread;
+        if (bounded) {
+            IllegalStateException blocked = room.take(() -> {
+                Trouble.State t = trouble.state();
+                return t == null ? "the writer is busy" : "held back since " + t.since() + " by: " + t.reason();
+            });
+            if (blocked != null) {
+                result.completeExceptionally(blocked);
+                return result;
+            }
+        }
         Refusal refused;
         synchronized (gate) {
             refused = refusal;
             if (refused == null) {
-                queue.add(new Job<>(action, result));
+                queue.add(new Job<>(action, result, bounded));
                 return result;
             }
+        }
+        if (bounded) {
+            room.giveBack(1);
         }
         result.completeExceptionally(refused.exception());
         return result;
@@ -166,13 +245,21 @@ final class SqlWriter implements AutoCloseable {
         try {
             boolean running = true;
             while (running) {
-                batch.add(queue.take());
+                Job<?> first = queue.poll(settings.checkpointEvery().toMillis(), TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    idle();
+                    continue;
+                }
+                batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
                 running = !batch.remove(POISON);
                 Outcome outcome = runBatch(batch);
+                int permits = (int) batch.stream().filter(Job::bounded).count();
                 batch.clear();
                 after.complete(outcome.completions());
                 after.afterCommit(outcome.hooks());
+                room.giveBack(permits);
+                checkpoint();
             }
         } catch (Throwable e) {
             log.error("the ccd.db writer stopped: its pending and later writes fail", e);
@@ -181,44 +268,71 @@ final class SqlWriter implements AutoCloseable {
         } finally {
             try {
                 failQueued();
-                closeConnection();
+                connection.close();
             } finally {
+                room.openAll();
                 after.shutdown();
             }
         }
     }
 
+    /** Nothing queued for a while: a healing trouble is over, and the WAL may be checkpointed. */
+    private void idle() {
+        if (trouble.healing()) {
+            recovered(trouble.committed(0, true));
+        }
+        checkpoint();
+    }
+
+    private void checkpoint() {
+        if (trouble.state() == null) {
+            checkpointer.maybeRun(connection.ifOpen());
+        }
+    }
+
+    private void recovered(Trouble.Recovery recovery) {
+        if (recovery != null) {
+            onRecovered.accept(recovery);
+        }
+    }
+
     /**
-     * Runs a batch in one transaction. A failed commit (the database locked by someone else for
-     * longer than the busy timeout, a full disk) is rolled back and the whole batch run again, a
-     * few times, before its writes are reported failed: losing a run's end would leave it live.
+     * Runs a batch in one transaction, again and again while the database fails it (see the
+     * class comment), with a backoff that doubles from {@link WriterSettings#backoffMin} to
+     * {@link WriterSettings#backoffMax}. Once the trouble heals, the recovery is logged and
+     * recorded as an event, itself a write, queued after this batch.
      */
     private Outcome runBatch(List<Job<?>> batch) {
-        SQLException lastFailure = null;
-        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-            Tx tx = new Tx();
-            List<Runnable> completions = new ArrayList<>(batch.size());
-            for (Job<?> job : batch) {
-                completions.add(job.run(tx));
-            }
+        long backoff = settings.backoffMin().toNanos();
+        while (lost == null) {
+            SQLException failure;
             try {
-                connection.commit();
+                Connection c = connection.get();
+                Tx tx = new Tx();
+                List<Runnable> completions = new ArrayList<>(batch.size());
+                for (Job<?> job : batch) {
+                    completions.add(job.run(tx));
+                }
+                c.commit();
+                recovered(trouble.committed(queued(), queue.isEmpty()));
                 return new Outcome(completions, tx.afterCommit);
             } catch (SQLException e) {
-                lastFailure = e;
-                log.error("commit of {} writes failed (attempt {} of {}): {}", batch.size(), attempt, COMMIT_ATTEMPTS,
-                        e.getMessage());
-                try {
-                    connection.rollback();
-                } catch (SQLException ignored) {
-                    // the commit failure is what matters
-                }
-                if (attempt < COMMIT_ATTEMPTS) {
-                    LockSupport.parkNanos(200_000_000L * attempt);
-                }
+                failure = e;
             }
+            boolean locked = Failures.lockedByOther(failure);
+            connection.rollbackOrDrop(locked);
+            trouble.failed(Failures.describe(failure, dbFile), !locked, Math.max(batch.size(), queued()));
+            if (closing && System.nanoTime() - giveUpAt > 0) {
+                log.error("the daemon is stopping and ccd.db still cannot commit ({}): {} writes are lost",
+                        Failures.describe(failure, dbFile), queued());
+                lost = new IllegalStateException("the ccd.db writer stopped before it could commit: "
+                        + Failures.describe(failure, dbFile), failure);
+                break;
+            }
+            LockSupport.parkNanos(backoff);
+            backoff = Math.min(backoff * 2, settings.backoffMax().toNanos());
         }
-        SQLException failure = lastFailure;
+        IllegalStateException failure = lost;
         return new Outcome(batch.stream().map(job -> job.fail(failure)).toList(), List.of());
     }
 
@@ -245,20 +359,11 @@ final class SqlWriter implements AutoCloseable {
         after.complete(left.stream().map(job -> job.fail(failure)).toList());
     }
 
-    private void closeConnection() {
-        try {
-            for (PreparedStatement st : statements.values()) {
-                st.close();
-            }
-            connection.close();
-        } catch (SQLException e) {
-            log.warn("closing ccd.db: {}", e.getMessage());
-        }
-    }
-
     /**
      * Stops taking jobs; then waits (10 s at most) until those taken before are committed, their
-     * futures completed and their hooks run, and the connection is closed.
+     * futures completed and their hooks run, and the connection is closed. While the database
+     * refuses commits, the writer gives up after {@link WriterSettings#closeGiveUp}: it logs what
+     * is lost and fails those futures.
      */
     @Override
     public void close() {
@@ -266,6 +371,8 @@ final class SqlWriter implements AutoCloseable {
             if (refusal == null) {
                 refusal = new Refusal("store is closed", null);
                 queue.add(POISON);
+                giveUpAt = System.nanoTime() + settings.closeGiveUp().toNanos();
+                closing = true;
             }
         }
         if (Thread.currentThread() == thread) {

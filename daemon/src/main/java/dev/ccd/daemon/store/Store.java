@@ -2,6 +2,8 @@ package dev.ccd.daemon.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.protocol.Message;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -32,42 +34,94 @@ public final class Store implements AutoCloseable {
     private static final String LIVE = RunStatus.liveSqlList();
     private static final String SELECT_RUNS = "SELECT " + Rows.RUN_COLUMNS + " FROM agent_runs";
 
+    /** 64 MiB: the most a checkpointed WAL keeps of its file. */
+    static final long JOURNAL_SIZE_LIMIT = 64L * 1024 * 1024;
+
     private final SqlWriter writer;
+    private final Path file;
     private final ReadConnection reader;
     private final List<Consumer<EventRow>> listeners = new CopyOnWriteArrayList<>();
 
-    private Store(SqlWriter writer, ReadConnection reader) {
+    private Store(SqlWriter writer, ReadConnection reader, Path file) {
         this.writer = writer;
         this.reader = reader;
+        this.file = file;
     }
 
     /** Opens (creating and migrating as needed) the database file. */
     public static Store open(Path file) throws SQLException {
+        return open(file, WriterSettings.DEFAULTS);
+    }
+
+    static Store open(Path file, WriterSettings settings) throws SQLException {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
+        SqlWriter.Opener opener = () -> openWrite(url, settings);
+        SqlWriter writer = null;
+        Connection read = null;
+        try {
+            try (Connection migrate = opener.open()) {
+                Schema.migrate(migrate);
+            }
+            writer = new SqlWriter(opener, settings, file);
+            read = DriverManager.getConnection(url);
+            try (Statement st = read.createStatement()) {
+                st.execute("PRAGMA busy_timeout=" + settings.busyTimeoutMs());
+            }
+            Store store = new Store(writer, new ReadConnection(read), file);
+            writer.onRecovered(store::recovered);
+            return store;
+        } catch (SQLException | RuntimeException e) {
+            // a refused or unreadable file must not stay open (and locked) behind the error
+            closeQuietly(read, e);
+            if (writer != null) {
+                writer.close();
+            }
+            throw e;
+        }
+    }
+
+    /** A write connection: at open, and again whenever the writer had to drop a broken one. */
+    private static Connection openWrite(String url, WriterSettings settings) throws SQLException {
         // The driver would look for generated keys after every insert (a regex over the SQL and
         // an extra query): a third of the writer's time. Event ids come from RETURNING instead.
         Properties options = new Properties();
         options.setProperty("jdbc.get_generated_keys", "false");
         Connection write = DriverManager.getConnection(url, options);
-        Connection read = null;
-        try {
-            try (Statement st = write.createStatement()) {
-                st.execute("PRAGMA journal_mode=WAL");
-                st.execute("PRAGMA synchronous=NORMAL");
-                st.execute("PRAGMA busy_timeout=5000");
-            }
-            Schema.migrate(write);
-            read = DriverManager.getConnection(url);
-            try (Statement st = read.createStatement()) {
-                st.execute("PRAGMA busy_timeout=5000");
-            }
-            return new Store(new SqlWriter(write), new ReadConnection(read));
+        try (Statement st = write.createStatement()) {
+            st.execute("PRAGMA journal_mode=WAL");
+            st.execute("PRAGMA synchronous=NORMAL");
+            st.execute("PRAGMA busy_timeout=" + settings.busyTimeoutMs());
+            // what a checkpoint leaves of the WAL file; the writer's own checkpoints truncate it
+            st.execute("PRAGMA journal_size_limit=" + JOURNAL_SIZE_LIMIT);
         } catch (SQLException | RuntimeException e) {
-            // a refused or unreadable file must not stay open (and locked) behind the error
-            closeQuietly(read, e);
             closeQuietly(write, e);
             throw e;
         }
+        return write;
+    }
+
+    /** After the commit that ended a trouble, on the writer thread: the record says it healed. */
+    private void recovered(Trouble.Recovery r) {
+        ObjectNode payload = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put("cause", r.reason())
+                .put("duration_s", Math.round(r.seconds() * 10) / 10.0)
+                .put("retries", r.retries())
+                .put("writes_waited", r.writesWaited());
+        event("record_recovered", null, payload);
+    }
+
+    /** ok or degraded (since when, why), the writes waiting, the WAL's size and any warning about it. */
+    public StoreHealth health() {
+        Trouble.State t = writer.trouble();
+        long wal;
+        try {
+            Path walFile = Path.of(file.toAbsolutePath() + "-wal");
+            wal = Files.exists(walFile) ? Files.size(walFile) : 0;
+        } catch (IOException e) {
+            wal = -1;
+        }
+        return new StoreHealth(t == null ? "ok" : "degraded", t == null ? null : t.since().toString(),
+                t == null ? null : t.reason(), writer.queued(), wal, writer.walWarning());
     }
 
     private static void closeQuietly(Connection connection, Exception failure) {

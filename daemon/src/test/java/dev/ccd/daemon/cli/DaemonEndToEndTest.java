@@ -3,6 +3,8 @@ package dev.ccd.daemon.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.Processes;
@@ -109,6 +111,10 @@ class DaemonEndToEndTest extends RealDaemon {
         Cli.Result status = ccd.run("status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.out()).contains("pid " + pid);
+        assertThat(status.out()).containsPattern("record: ok, \\d+ writes queued, WAL [0-9.]+ (B|KiB|MiB)");
+        JsonNode record = new ObjectMapper().readTree(ccd.run("status", "--json").out()).path("record");
+        assertThat(record.path("state").asText()).isEqualTo("ok");
+        assertThat(record.has("writes_queued") && record.has("wal_bytes") && record.has("wal_warning")).isTrue();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.ccd.daemon.store;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -25,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +52,7 @@ class SqlWriterTest {
     @Test
     void anAtomicPartThatFailsHalfwayLeavesNothingAndItsHooksDoNotRunWhileTheRestOfTheBatchCommits() throws Exception {
         List<String> hooks = new CopyOnWriteArrayList<>();
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             var failed = writer.submit(tx -> tx.atomically(t -> {
                 t.prepare("INSERT INTO t VALUES (1)").executeUpdate();
                 t.afterCommit(() -> hooks.add("first half"));
@@ -70,7 +73,7 @@ class SqlWriterTest {
 
     @Test
     void aCallbackOnAFutureDoesNotRunOnTheWriterThread() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             String writerThread = writer.submit(tx -> Thread.currentThread().getName()).get(5, SECONDS);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Integer> write = writer.submit(tx -> {
@@ -87,7 +90,7 @@ class SqlWriterTest {
 
     @Test
     void aCallbackThatWaitsOnALaterWriteCompletes() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Integer> first = writer.submit(tx -> {
                 awaitLatch(release);
@@ -103,7 +106,7 @@ class SqlWriterTest {
 
     @Test
     void aCallbackThatWaitsOnAWriteOfTheSameBatchCompletes() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             CountDownLatch release = new CountDownLatch(1);
             writer.submit(tx -> {
                 awaitLatch(release);
@@ -121,7 +124,7 @@ class SqlWriterTest {
 
     @Test
     void anErrorThrownByAnActionFailsOnlyItsOwnWrite() throws Exception {
-        try (SqlWriter writer = new SqlWriter(DriverManager.getConnection(url))) {
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url))) {
             CompletableFuture<Object> broken = writer.submit(tx -> {
                 insert(tx, 1);
                 throw new StackOverflowError("too deep");
@@ -150,7 +153,7 @@ class SqlWriterTest {
                         throw e.getCause();
                     }
                 });
-        try (SqlWriter writer = new SqlWriter(failing)) {
+        try (SqlWriter writer = new SqlWriter(() -> failing)) {
             assertThat(writer.submit(tx -> insert(tx, 1)).get(5, SECONDS)).isEqualTo(1);
             CountDownLatch release = new CountDownLatch(1);
             CompletableFuture<Integer> inFlight = writer.submit(tx -> {
@@ -181,7 +184,7 @@ class SqlWriterTest {
         ExecutorService submitters = Executors.newFixedThreadPool(SUBMITTERS);
         try {
             for (int round = 0; round < 300; round++) {
-                SqlWriter writer = new SqlWriter(DriverManager.getConnection(url));
+                SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url));
                 for (int i = 0; i < 5; i++) {
                     int x = next.incrementAndGet();
                     beforeClose.add(writer.submit(tx -> insert(tx, x)));
@@ -226,6 +229,47 @@ class SqlWriterTest {
             }
         }
         assertThat(rows()).hasSize(committed);
+    }
+
+    @Test
+    void aFullQueueBlocksARunnersReaderThreadAndFailsAControlCallAfterABoundedWait() throws Exception {
+        WriterSettings three = new WriterSettings(3, Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(200),
+                Duration.ofSeconds(1), Duration.ofMinutes(1), Duration.ofSeconds(4), 1000);
+        try (SqlWriter writer = new SqlWriter(() -> DriverManager.getConnection(url), three, null)) {
+            CountDownLatch taken = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CompletableFuture<Integer> held = writer.submit(tx -> {
+                taken.countDown();
+                awaitLatch(release);
+                return insert(tx, 1);
+            });
+            assertThat(taken.await(5, SECONDS)).isTrue();
+            List<CompletableFuture<Integer>> queued = List.of(writer.submit(tx -> insert(tx, 2)),
+                    writer.submit(tx -> insert(tx, 3)));
+            AtomicReference<CompletableFuture<Integer>> fromRunner = new AtomicReference<>();
+            Thread reader = new Thread(() -> fromRunner.set(writer.submit(tx -> insert(tx, 4))),
+                    SqlWriter.RUNNER_READER_PREFIX + "r-test");
+            reader.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> reader.getState() == Thread.State.WAITING);
+
+            long t0 = System.nanoTime();
+            CompletableFuture<Integer> fromControl = writer.submit(tx -> insert(tx, 5));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+            assertThatThrownBy(() -> fromControl.get(5, SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(IllegalStateException.class)
+                    .hasMessage("the ccd.db record is blocked: 3 writes wait to be committed, the writer is busy");
+            assertThat(fromRunner.get()).isNull();
+            assertThat(reader.isAlive()).isTrue();
+
+            release.countDown();
+            reader.join(5000);
+            assertThat(fromRunner.get().get(5, SECONDS)).isEqualTo(1);
+            assertThat(held.get(5, SECONDS)).isEqualTo(1);
+            for (CompletableFuture<Integer> write : queued) {
+                assertThat(write.get(5, SECONDS)).isEqualTo(1);
+            }
+        }
+        assertThat(rows()).containsExactly(1, 2, 3, 4);
     }
 
     private static int insert(SqlWriter.Tx tx, int x) throws SQLException {

@@ -84,6 +84,11 @@ final class BenchDaemon implements AutoCloseable {
                 .put("max_tokens", "unlimited").put("max_cost_usd", "unlimited").put("stagnation_limit", 0);
     }
 
+    /** The daemon's database file. */
+    Path db() {
+        return home.resolve("ccd.db");
+    }
+
     /** A count from ccd.db on one kept connection: a poll must not cost a connection each time. */
     synchronized long count(String sql) {
         try {

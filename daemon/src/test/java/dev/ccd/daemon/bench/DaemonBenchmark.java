@@ -31,7 +31,8 @@ public final class DaemonBenchmark {
             readyAndFirstRow(daemon);
             stopAndCrash(daemon);
             memory(daemon);
-            rowsPerSecond(daemon);
+            rowsPerSecond(daemon, false);
+            rowsPerSecond(daemon, true);
             hundredRunners(daemon);
         }
         try {
@@ -160,24 +161,52 @@ public final class DaemonBenchmark {
      * {@code agent_iterations} (so no polling competes with the writer it measures). Reported for
      * the first 20,000 (cold JVMs: the first second is JIT warm-up in both) and for the rest.
      */
-    static void rowsPerSecond(BenchDaemon d) throws Exception {
+    static void rowsPerSecond(BenchDaemon d, boolean outsideReader) throws Exception {
         int rows = 60_000;
         int cold = 20_000;
-        Path script = d.script("rows", rows);
-        JsonNode run = d.call("agent.start", d.startParams("rows", script, 0));
+        String name = outsideReader ? "rows-read" : "rows";
+        Path script = d.script(name, rows);
+        // as a dashboard or a user's `watch sqlite3` would: its own connection, agent_runs every 100 ms
+        java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean(outsideReader);
+        java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
+        Thread reader = new Thread(() -> {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + d.db())) {
+                while (reading.get()) {
+                    try (var st = c.createStatement(); var rs = st.executeQuery("SELECT * FROM agent_runs")) {
+                        while (rs.next()) {
+                            rs.getString(1);
+                        }
+                    }
+                    polls.incrementAndGet();
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+                }
+            } catch (java.sql.SQLException e) {
+                System.out.println("outside reader failed: " + e.getMessage());
+            }
+        }, "outside-reader");
+        if (outsideReader) {
+            reader.start();
+        }
+        JsonNode run = d.call("agent.start", d.startParams(name, script, 0));
         String runId = run.path("id").asText();
         Measure.until(System.nanoTime(), () -> d.count("SELECT count(*) FROM agent_runs WHERE id = '" + runId
                 + "' AND ended_at IS NOT NULL") == 1, 300_000, 100);
+        reading.set(false);
+        if (outsideReader) {
+            reader.join();
+        }
         long persisted = d.count("SELECT count(*) FROM agent_iterations WHERE run_id = '" + runId + "' AND status = 'ok'");
         String ms = "SELECT CAST(round((julianday(b.ended_at) - julianday(a.%s)) * 86400000) AS INTEGER)"
                 + " FROM agent_iterations a, agent_iterations b WHERE a.run_id = '" + runId + "' AND b.run_id = a.run_id"
                 + " AND a.iteration = %d AND b.iteration = %d";
         long coldMs = d.count(String.format(ms, "started_at", 1, cold));
         long warmMs = d.count(String.format(ms, "ended_at", cold, rows));
-        System.out.printf("iteration rows persisted:       %.0f rows/s for the first %,d, %.0f rows/s for the next %,d"
+        System.out.printf("iteration rows persisted%s %.0f rows/s for the first %,d, %.0f rows/s for the next %,d"
                         + "  [one run of %,d iterations of the scripted model, interval 0 (%,d 'ok' rows);"
-                        + " timed from agent_iterations' own timestamps]%n",
-                cold * 1000.0 / coldMs, cold, (rows - cold) * 1000.0 / warmMs, rows - cold, rows, persisted);
+                        + " timed from agent_iterations' own timestamps%s]%n",
+                outsideReader ? ", outside reader:" : ":               ", cold * 1000.0 / coldMs, cold,
+                (rows - cold) * 1000.0 / warmMs, rows - cold, rows, persisted,
+                outsideReader ? "; " + polls.get() + " polls of agent_runs by another connection, every 100 ms" : "");
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.store.RunRow;
 import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
+import dev.ccd.daemon.store.StoreHealth;
 import dev.ccd.daemon.store.Timestamps;
 import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Message;
@@ -15,6 +16,7 @@ import dev.ccd.protocol.TemplateSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -45,6 +47,9 @@ final class RunLaunch {
     private final LiveRuns runs;
     private final RunRecorder recorder;
     private final Supervisor supervisor;
+    /** How long a start waits for its row to be committed before it gives up. */
+    static final Duration RECORD_WAIT = Duration.ofSeconds(10);
+
     /**
      * Runners in their handshake at once. A JVM's start-up is CPU work: a hundred started
      * together on two cores would each miss the 5 s handshake; queued, each gets its share.
@@ -152,8 +157,19 @@ final class RunLaunch {
                     spec.config().provider(), spec.config().model(), spec.workdir().toString(), !spec.config().ask(),
                     restartOf, restartCount, Timestamps.now(), spec.sandboxWord(), spec.networkWord());
             try {
-                store.insertRun(row).get();
+                store.insertRun(row).get(RECORD_WAIT.toSeconds(), TimeUnit.SECONDS);
                 return run;
+            } catch (TimeoutException e) {
+                // The record is blocked (a lock held outside, a full disk): the insert stays queued
+                // and commits when it heals, so its end is queued behind it, and nothing starts.
+                String why = "the ccd.db record is blocked (" + blockedBy() + "): nothing was started";
+                store.endRun(run.runId, RunStatus.FAILED, null, why, Timestamps.now(), MessageCodec.mapper()
+                        .createObjectNode().put("status", RunStatus.FAILED.dbName()).put("reason", "start_failed")
+                        .put("error", why));
+                run.markEnded();
+                runs.release(run);
+                throw new SupervisorException(SupervisorException.Kind.FAILED, "agent '" + spec.name()
+                        + "' did not start within " + RECORD_WAIT.toSeconds() + " s: " + why);
             } catch (ExecutionException e) {
                 if (attempt >= 5 || !String.valueOf(e.getCause().getMessage()).contains("UNIQUE")) {
                     runs.release(run);
@@ -169,6 +185,12 @@ final class RunLaunch {
                 throw new SupervisorException(SupervisorException.Kind.FAILED, "interrupted while recording the run");
             }
         }
+    }
+
+    private String blockedBy() {
+        StoreHealth health = store.health();
+        return health.ok() ? health.writesQueued() + " writes wait to be committed"
+                : health.reason() + ", since " + health.since();
     }
 
     private RunHandle handle(RunSpec spec, int restartCount) {

@@ -20,6 +20,19 @@ import org.junit.jupiter.api.Test;
 class RecordFaultsEndToEndTest extends RealDaemon {
     private static final int ITERATIONS = 2000;
 
+    /** Whether another process holds ccd.db's write lock: a write transaction cannot begin at once. */
+    private boolean writeLockHeldOutside() {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + home.resolve("ccd.db"));
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("PRAGMA busy_timeout = 0");
+            st.execute("BEGIN IMMEDIATE");
+            st.execute("ROLLBACK");
+            return false;
+        } catch (java.sql.SQLException e) {
+            return String.valueOf(e.getMessage()).contains("locked") || String.valueOf(e.getMessage()).contains("BUSY");
+        }
+    }
+
     private long count(String sql) {
         return Db.count(home.resolve("ccd.db"), sql);
     }
@@ -64,5 +77,29 @@ class RecordFaultsEndToEndTest extends RealDaemon {
         String log = Files.readString(home.resolve("logs/daemon.log"));
         assertThat(log).contains("locked by another process").contains("recovered after");
         assertThat(ccd.run("status").out()).doesNotContain("DEGRADED").contains("record: ok");
+    }
+
+    @Test
+    void anAgentStartWhileTheRecordIsBlockedGivesUpWithTheCauseAndLeavesNoRowStarting() throws Exception {
+        startDaemon();
+        Path script = Files.write(tmp.resolve("one.jsonl"), List.of("{\"text\": \"hello\"}"), StandardCharsets.UTF_8);
+        Path work = Files.createDirectories(tmp.resolve("work-blocked"));
+        Process sqlite = new ProcessBuilder("sqlite3", home.resolve("ccd.db").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try (OutputStream in = sqlite.getOutputStream()) {
+            in.write("BEGIN IMMEDIATE;\n.shell sleep 20\nCOMMIT;\n".getBytes(StandardCharsets.UTF_8));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(this::writeLockHeldOutside);
+
+        Cli.Result start = ccd.run("agent", "start", "blocked", "--template", "hello", "--script", script.toString(),
+                "--workdir", work.toString());
+
+        assertThat(start.exitCode()).as(start.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(start.err()).contains("record is blocked").contains("locked by another process")
+                .contains("nothing was started");
+        assertThat(sqlite.waitFor(40, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(20)).until(() -> "failed".equals(Db.scalar(home.resolve("ccd.db"),
+                "SELECT status FROM agent_runs WHERE name = 'blocked'")));
+        assertThat(count("SELECT count(*) FROM agent_runs WHERE status = 'starting'")).isZero();
     }
 }

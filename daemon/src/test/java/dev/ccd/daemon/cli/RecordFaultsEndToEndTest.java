@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** The record under faults from outside, through a real daemon, a real run and a real sqlite3. */
 class RecordFaultsEndToEndTest extends RealDaemon {
-    private static final int ITERATIONS = 2000;
+    /** At 5 ms apart at least 20 s of iterations: the 10 s lock falls inside the run whatever the machine. */
+    private static final int ITERATIONS = 4000;
 
     /** Whether another process holds ccd.db's write lock: a write transaction cannot begin at once. */
     private boolean writeLockHeldOutside() {
@@ -47,7 +48,7 @@ class RecordFaultsEndToEndTest extends RealDaemon {
         Path script = Files.write(tmp.resolve("fast.jsonl"), turns, StandardCharsets.UTF_8);
         Path work = Files.createDirectories(tmp.resolve("work-fast"));
         Cli.Result start = ccd.run("agent", "start", "fast", "--template", "hello", "--script", script.toString(),
-                "--workdir", work.toString(), "--interval", "0.002", "--max-tokens", "unlimited", "--max-cost", "unlimited");
+                "--workdir", work.toString(), "--interval", "0.005", "--max-tokens", "unlimited", "--max-cost", "unlimited");
         assertThat(start.exitCode()).as(start.toString()).isZero();
         String runId = (String) Db.scalar(home.resolve("ccd.db"), "SELECT id FROM agent_runs WHERE name = 'fast'");
         await().atMost(Duration.ofSeconds(20)).until(() ->
@@ -66,7 +67,7 @@ class RecordFaultsEndToEndTest extends RealDaemon {
         assertThat(during.exitCode()).as(during.toString()).isZero();
         assertThat(sqlite.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(
+        await().atMost(Duration.ofSeconds(120)).until(() -> "completed".equals(
                 Db.scalar(home.resolve("ccd.db"), "SELECT status FROM agent_runs WHERE id = '" + runId + "'")));
         assertThat(count("SELECT count(*) FROM agent_iterations WHERE run_id = '" + runId + "' AND status = 'ok'"
                 + " AND summary = 'iteration ' || iteration")).isEqualTo(ITERATIONS);

@@ -29,6 +29,9 @@ import java.util.function.Consumer;
  * a thread of the store's own, never the writer's, so its stages may block, even on another
  * write; listeners are called on one other thread, in event id order (see {@link AfterCommit}).
  */
+// Over 400 lines: this is the one API of the record, each write or read a few lines over the shared
+// helpers; split by table, the transaction rules (a status with its event, a run's end with its
+// open rows) that read here in one place would be scattered.
 public final class Store implements AutoCloseable {
 
     private static final String LIVE = RunStatus.liveSqlList();

@@ -74,6 +74,7 @@ class ControlServerLimitsTest {
         server = ControlServer.start(home.socket(), api, ControlServer.MAX_CONNECTIONS, Duration.ofMinutes(5),
                 Duration.ofMinutes(5), Duration.ZERO);
         int limit = ControlServer.MAX_CONNECTIONS;
+        String run = pacedRun();
         // threads of servers that earlier tests closed may still be on their way out
         long before = controlThreads();
         for (int i = 0; i < 2000; i++) {
@@ -98,6 +99,23 @@ class ControlServerLimitsTest {
         assertThat(millis).isLessThan(1000);
         assertThat(server.openConnections()).isLessThanOrEqualTo(limit);
         assertThat(controlThreads() - before).isLessThanOrEqualTo(limit);
+        // and the run goes on iterating while the idle clients hold their connections
+        int iterated = store.run(run).orElseThrow().lastIteration();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.run(run).orElseThrow().lastIteration() >= iterated + 20);
+    }
+
+    /** A real run, an iteration every 10 ms for minutes; its id. */
+    private String pacedRun() throws Exception {
+        Path work = java.nio.file.Files.createDirectories(tmp.resolve("work"));
+        List<String> turns = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            turns.add("{\"text\": \"step " + i + "\"}");
+        }
+        Path script = java.nio.file.Files.write(tmp.resolve("pace.jsonl"), turns, StandardCharsets.UTF_8);
+        dev.ccd.protocol.RunConfig config = new dev.ccd.protocol.RunConfig("scripted", null, null, script.toString(),
+                work.toString(), "", 0.01, false, null, null, null, null, null, 0, null, null, null);
+        return supervisor.start(new dev.ccd.daemon.supervisor.RunSpec("pace", "hello", "# hello\nSay hello.", null,
+                work, config, dev.ccd.daemon.supervisor.RunSpec.RestartPolicy.NEVER, 0, null)).id();
     }
 
     @Test

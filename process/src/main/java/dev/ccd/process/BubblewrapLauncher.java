@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -95,11 +94,6 @@ public final class BubblewrapLauncher implements Launcher {
         return null;
     }
 
-    /** The environment of every sandboxed process. */
-    public Map<String, String> environment() {
-        return environment;
-    }
-
     @Override
     public ManagedProcess start(Command command) throws IOException {
         List<String> argv = new ArrayList<>(prefix.size() + command.argv().size() + 3);
@@ -111,7 +105,7 @@ public final class BubblewrapLauncher implements Launcher {
         argv.addAll(command.argv());
         Map<String, String> env = new LinkedHashMap<>(environment);
         command.environment().forEach((name, value) -> {
-            if (!secret(name)) {
+            if (!Secrets.named(name)) {
                 env.put(name, value);
             }
         });
@@ -188,17 +182,10 @@ public final class BubblewrapLauncher implements Launcher {
         env.put("TERM", from.getOrDefault("TERM", "dumb"));
         env.put("TMPDIR", "/tmp");
         for (String name : policy.variables()) {
-            if (from.containsKey(name) && !secret(name)) {
+            if (from.containsKey(name) && !Secrets.named(name)) {
                 env.put(name, from.get(name));
             }
         }
         return env;
-    }
-
-    /** Names that must never reach an agent's processes, whatever a policy lists. */
-    static boolean secret(String name) {
-        String upper = name.toUpperCase(Locale.ROOT);
-        return upper.equals("CCD_HOME") || upper.endsWith("_API_KEY") || upper.endsWith("_TOKEN")
-                || upper.endsWith("_SECRET") || upper.contains("PASSWORD");
     }
 }

@@ -4,6 +4,7 @@ import dev.ccd.process.Command;
 import dev.ccd.process.Launcher;
 import dev.ccd.process.LocalLauncher;
 import dev.ccd.process.ManagedProcess;
+import dev.ccd.process.Secrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,16 +168,11 @@ public final class RunnerLauncher {
     static Map<String, String> runnerEnvironment(Map<String, String> base, Map<String, String> secrets) {
         Map<String, String> environment = new HashMap<>();
         base.forEach((name, value) -> {
-            if (!isCredential(name) && !name.equals("CCD_HOME")) {
+            if (!Secrets.named(name)) {
                 environment.put(name, value);
             }
         });
         environment.putAll(secrets);
         return environment;
-    }
-
-    /** Named like an API key or token: {@code ANTHROPIC_API_KEY}, {@code OPENAI_API_KEY}, {@code *_AUTH_TOKEN}. */
-    static boolean isCredential(String name) {
-        return name.endsWith("_API_KEY") || name.endsWith("_AUTH_TOKEN");
     }
 }

@@ -70,11 +70,11 @@ class RunnerEnvironmentTest extends SupervisorFixture {
 
     @Test
     void credentialsAreTheNamesEndingInApiKeyOrAuthToken() {
-        assertThat(RunnerLauncher.isCredential("ANTHROPIC_API_KEY")).isTrue();
-        assertThat(RunnerLauncher.isCredential("MISTRAL_API_KEY")).isTrue();
-        assertThat(RunnerLauncher.isCredential("ANTHROPIC_AUTH_TOKEN")).isTrue();
-        assertThat(RunnerLauncher.isCredential("ANTHROPIC_BASE_URL")).isFalse();
-        assertThat(RunnerLauncher.isCredential("PATH")).isFalse();
+        assertThat(dev.ccd.process.Secrets.named("ANTHROPIC_API_KEY")).isTrue();
+        assertThat(dev.ccd.process.Secrets.named("MISTRAL_API_KEY")).isTrue();
+        assertThat(dev.ccd.process.Secrets.named("ANTHROPIC_AUTH_TOKEN")).isTrue();
+        assertThat(dev.ccd.process.Secrets.named("ANTHROPIC_BASE_URL")).isFalse();
+        assertThat(dev.ccd.process.Secrets.named("PATH")).isFalse();
         assertThat(RunnerLauncher.runnerEnvironment(Map.of("OPENAI_API_KEY", "x", "LANG", "C.UTF-8"),
                 Map.of("OPENAI_BASE_URL", "http://localhost:1")))
                 .containsOnly(Map.entry("LANG", "C.UTF-8"), Map.entry("OPENAI_BASE_URL", "http://localhost:1"));

@@ -168,6 +168,10 @@ final class InitDecoder {
         Double retryBaseS = null;
         Double retryMaxS = null;
         Double cooldownS = null;
+        Boolean stream = null;
+        Double streamIdleTimeoutS = null;
+        String cacheTtl = null;
+        String maxTokensField = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -179,11 +183,15 @@ final class InitDecoder {
                 case "retry_base_s" -> retryBaseS = number(p);
                 case "retry_max_s" -> retryMaxS = number(p);
                 case "cooldown_s" -> cooldownS = number(p);
+                case "stream" -> stream = bool(p);
+                case "stream_idle_timeout_s" -> streamIdleTimeoutS = number(p);
+                case "cache_ttl" -> cacheTtl = string(p);
+                case "max_tokens_field" -> maxTokensField = string(p);
                 default -> p.skipChildren();
             }
         }
         return new ProviderOptions(maxOutputTokens, connectTimeoutS, requestTimeoutS, maxRetries, retryBaseS, retryMaxS,
-                cooldownS);
+                cooldownS, stream, streamIdleTimeoutS, cacheTtl, maxTokensField);
     }
 
     private static TaskOptions taskOptions(JsonParser p) throws IOException {
@@ -254,16 +262,18 @@ final class InitDecoder {
         expectObject(p);
         Double input = null;
         Double output = null;
+        Double cacheRead = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
             switch (field) {
                 case "input_per_mtok" -> input = number(p);
                 case "output_per_mtok" -> output = number(p);
+                case "cache_read_per_mtok" -> cacheRead = number(p);
                 default -> p.skipChildren();
             }
         }
-        return new Price(present(input), present(output));
+        return new Price(present(input), present(output), cacheRead);
     }
 
     // ---- scalars: the exact JSON type, never null -------------------------------------------

@@ -106,7 +106,14 @@ public sealed interface Message {
         }
     }
 
-    /** @param summary the model's last text */
+    /**
+     * @param summary          the model's last text
+     * @param tokensIn         all input the model read, cached or not
+     * @param cacheWriteTokens the part of {@code tokensIn} written to the vendor's prompt cache
+     *                         (absent from older runners: 0)
+     * @param cacheReadTokens  the part of {@code tokensIn} read from it
+     * @param costUsd          priced with the cache rates, abandoned attempts included
+     */
     record IterationDone(
             @JsonProperty(required = true) int iteration,
             @JsonProperty(required = true) IterationStatus status,
@@ -114,7 +121,9 @@ public sealed interface Message {
             String summary,
             @JsonProperty(required = true) long tokensIn,
             @JsonProperty(required = true) long tokensOut,
-            @JsonProperty(required = true) double costUsd) implements Message {
+            @JsonProperty(required = true) double costUsd,
+            long cacheWriteTokens,
+            long cacheReadTokens) implements Message {
         public IterationDone {
             positive(iteration, "iteration");
             FieldException.required(status, "status");
@@ -122,6 +131,14 @@ public sealed interface Message {
             FieldException.nonNegative(tokensIn, "tokens_in");
             FieldException.nonNegative(tokensOut, "tokens_out");
             FieldException.nonNegative(costUsd, "cost_usd");
+            FieldException.nonNegative(cacheWriteTokens, "cache_write_tokens");
+            FieldException.nonNegative(cacheReadTokens, "cache_read_tokens");
+        }
+
+        /** An iteration without prompt-cache traffic. */
+        public IterationDone(int iteration, IterationStatus status, double durationS, String summary, long tokensIn,
+                long tokensOut, double costUsd) {
+            this(iteration, status, durationS, summary, tokensIn, tokensOut, costUsd, 0, 0);
         }
     }
 

@@ -27,6 +27,12 @@ final class Providers {
     }
 
     static LlmProvider create(RunConfig config, Map<String, String> env, Transcript transcript) throws IOException {
+        return create(config, env, transcript, null);
+    }
+
+    /** {@code cacheKey} (the run) groups its requests for OpenAI's prompt cache; may be null. */
+    static LlmProvider create(RunConfig config, Map<String, String> env, Transcript transcript, String cacheKey)
+            throws IOException {
         return switch (config.provider()) {
             case "scripted" -> {
                 if (config.script() == null) {
@@ -41,17 +47,18 @@ final class Providers {
                             + " ANTHROPIC_API_KEY (set it where you run 'ccd agent start' or 'ccd start')");
                 }
                 yield new AnthropicProvider(settings(config,
-                        baseUrl(config, env.get("ANTHROPIC_BASE_URL"), "https://api.anthropic.com"), key), transcript);
+                        baseUrl(config, env.get("ANTHROPIC_BASE_URL"), "https://api.anthropic.com"), key, cacheKey),
+                        transcript);
             }
             case "openai" -> new OpenAiProvider(settings(config,
-                    baseUrl(config, env.get("OPENAI_BASE_URL"), "https://api.openai.com/v1"), env.get("OPENAI_API_KEY")),
-                    transcript);
+                    baseUrl(config, env.get("OPENAI_BASE_URL"), "https://api.openai.com/v1"), env.get("OPENAI_API_KEY"),
+                    cacheKey), transcript);
             default -> throw new IllegalArgumentException("unknown provider '" + config.provider()
                     + "': expected anthropic, openai or scripted");
         };
     }
 
-    private static ProviderSettings settings(RunConfig config, URI baseUrl, String key) {
+    private static ProviderSettings settings(RunConfig config, URI baseUrl, String key, String cacheKey) {
         ProviderOptions o = config.providerOptions() != null ? config.providerOptions()
                 : new ProviderOptions(null, null, null, null, null, null, null);
         return new ProviderSettings(
@@ -64,7 +71,13 @@ final class Providers {
                 o.maxRetries() != null ? o.maxRetries() : 4,
                 seconds(o.retryBaseS(), 1),
                 seconds(o.retryMaxS(), 60),
-                seconds(o.cooldownS(), 30));
+                seconds(o.cooldownS(), 30),
+                o.stream() == null || o.stream(),
+                o.streamIdleTimeoutS() != null ? seconds(o.streamIdleTimeoutS(), 0)
+                        : ProviderSettings.DEFAULT_STREAM_IDLE_TIMEOUT,
+                o.cacheTtl() != null ? o.cacheTtl() : "5m",
+                o.maxTokensField(),
+                cacheKey);
     }
 
     private static URI baseUrl(RunConfig config, String fromEnv, String vendor) {

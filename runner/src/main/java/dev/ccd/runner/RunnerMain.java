@@ -143,7 +143,7 @@ public final class RunnerMain {
         Transcript transcript = config.runDir().isBlank()
                 ? Transcript.NONE
                 : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
-        LlmProvider provider = Providers.create(config, System.getenv(), transcript);
+        LlmProvider provider = Providers.create(config, System.getenv(), transcript, init.runId());
         Path realWorkdir = workdir.toRealPath();
         Launcher launcher = Sandboxes.forRun(config.sandboxOptions(), realWorkdir, config.runDir(), System.getenv());
         if (!config.sandboxOptions().sandboxed()) {

@@ -7,6 +7,7 @@ import dev.ccd.daemon.supervisor.RunSpec;
 import dev.ccd.daemon.templates.FrontMatter;
 import dev.ccd.daemon.templates.TemplateCatalog;
 import dev.ccd.protocol.Budget;
+import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.Price;
 import dev.ccd.protocol.ProviderOptions;
 import dev.ccd.protocol.RunConfig;
@@ -74,6 +75,11 @@ final class AgentStartRequest {
                 RpcException.invalidParam("template", "is '" + templateName + "', which does not exist; " + available(templates)));
         FrontMatter header = template.frontMatter();
         p.withDefaults(TemplateArgs.defaults(header, template.name()), "template " + template.name());
+        String templateTtl = header.values().get("cache_ttl");
+        if (templateTtl != null && !templateTtl.isBlank()) {
+            p.withDefaults(MessageCodec.mapper().createObjectNode().put("cache_ttl", templateTtl.strip()),
+                    "template " + template.name());
+        }
         TemplateArgs.checkRequired(header, template.name(), p.optionalString("args"));
         String provider = p.oneOf("provider", "scripted", PROVIDERS);
         Path script = null;
@@ -105,7 +111,13 @@ final class AgentStartRequest {
                 p.optionalInt("max_retries", 0, 100),
                 p.optionalDouble("retry_base_s", 0.001, 600),
                 p.optionalDouble("retry_max_s", 0.001, 3600),
-                p.optionalDouble("cooldown_s", 0, 3600));
+                p.optionalDouble("cooldown_s", 0, 3600),
+                p.get("stream") == null ? null : p.bool("stream", true),
+                p.optionalDouble("stream_idle_timeout_s", 0.001, 3600),
+                p.get("cache_ttl") == null ? null
+                        : p.oneOf("cache_ttl", "5m", new java.util.TreeSet<>(ProviderOptions.CACHE_TTLS)),
+                p.get("max_tokens_field") == null ? null
+                        : p.oneOf("max_tokens_field", "max_tokens", new java.util.TreeSet<>(ProviderOptions.MAX_TOKENS_FIELDS)));
         Double interval = p.optionalDouble("interval_s", 0, 86_400);
         String model = sameChoice(p, "model") ? p.optionalString("model") : null;
         RunConfig config = new RunConfig(provider, model == null ? RunConfig.defaultModel(provider) : model,
@@ -160,7 +172,13 @@ final class AgentStartRequest {
                 throw p.invalid("prices", "entry '" + e.getKey() + "' needs numbers input_per_mtok and output_per_mtok"
                         + " >= 0 (US dollars per million tokens), got " + e.getValue());
             }
-            prices.put(e.getKey(), new Price(in.doubleValue(), out.doubleValue()));
+            JsonNode cached = e.getValue().path("cache_read_per_mtok");
+            if (!cached.isMissingNode() && (!cached.isNumber() || cached.doubleValue() < 0)) {
+                throw p.invalid("prices", "entry '" + e.getKey() + "': cache_read_per_mtok must be a number >= 0"
+                        + " (US dollars per million cached input tokens), got " + cached);
+            }
+            prices.put(e.getKey(), new Price(in.doubleValue(), out.doubleValue(),
+                    cached.isMissingNode() ? null : cached.doubleValue()));
         }
         return prices;
     }
@@ -291,5 +309,5 @@ final class AgentStartRequest {
             "max_output_tokens", "connect_timeout_s", "request_timeout_s", "max_retries", "retry_base_s",
             "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices",
             "task_timeout_s", "task_wait_max_s", "task_output_cap_bytes", "sandbox", "network", "sandbox_read_only",
-            "sandbox_read_write", "sandbox_env");
+            "sandbox_read_write", "sandbox_env", "stream", "stream_idle_timeout_s", "cache_ttl", "max_tokens_field");
 }

@@ -94,7 +94,14 @@ final class Schema {
                     "ALTER TABLE agent_runs ADD COLUMN network TEXT"),
             // 3: when the daemon last said it was alive (one row), so that the next start dates the
             // runs it finds interrupted to the failure rather than to itself.
-            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"));
+            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"),
+            // 4: prompt-cache traffic, as parts of tokens_in: input written to the vendor's cache
+            // and input read from it (priced differently; cost_usd already counts them so).
+            List.of(
+                    "ALTER TABLE agent_iterations ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_iterations ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_runs ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_runs ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"));
 
     private Schema() {
     }

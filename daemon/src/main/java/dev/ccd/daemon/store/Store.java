@@ -198,9 +198,14 @@ public final class Store implements AutoCloseable {
                     + " tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd",
                     runId, done.iteration(), ts, ts, done.status().wireName(), done.durationS(), done.summary(), done.tokensIn(),
                     done.tokensOut(), done.costUsd());
+            tx.update("UPDATE agent_iterations SET cache_write_tokens = ?, cache_read_tokens = ?"
+                    + " WHERE run_id = ? AND iteration = ?",
+                    done.cacheWriteTokens(), done.cacheReadTokens(), runId, done.iteration());
             tx.update("UPDATE agent_runs SET last_iteration = max(last_iteration, ?), tokens_in = tokens_in + ?,"
-                    + " tokens_out = tokens_out + ?, cost_usd = cost_usd + ? WHERE id = ?",
-                    done.iteration(), done.tokensIn(), done.tokensOut(), done.costUsd(), runId);
+                    + " tokens_out = tokens_out + ?, cost_usd = cost_usd + ?, cache_write_tokens = cache_write_tokens + ?,"
+                    + " cache_read_tokens = cache_read_tokens + ? WHERE id = ?",
+                    done.iteration(), done.tokensIn(), done.tokensOut(), done.costUsd(), done.cacheWriteTokens(),
+                    done.cacheReadTokens(), runId);
             return null;
         });
     }

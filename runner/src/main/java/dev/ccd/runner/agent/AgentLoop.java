@@ -45,6 +45,10 @@ public final class AgentLoop {
     private static final int MAX_PAUSED_TURNS = 8;
     /** Replies cut off at the output limit in a row that end the iteration as an error. */
     static final int MAX_CUT_OFF_TURNS = 3;
+    /** Anthropic's stop reason for a reply cut because the prompt filled the context window. */
+    static final String CONTEXT_EXCEEDED = "model_context_window_exceeded";
+    /** Compactions in a row for one call whose window was exceeded before the iteration fails. */
+    static final int MAX_OVERFLOWS = 2;
     static final Duration DEFAULT_TASK_WAIT = Duration.ofMinutes(30);
     static final Duration DEFAULT_PERMISSION_TIMEOUT = Duration.ofMinutes(30);
 
@@ -200,6 +204,8 @@ public final class AgentLoop {
         private final long tokensIn0 = model.tokensIn();
         private final long tokensOut0 = model.tokensOut();
         private final double cost0 = model.costUsd();
+        private final long cacheWrite0 = model.cacheWriteTokens();
+        private final long cacheRead0 = model.cacheReadTokens();
         private IterationStatus status = IterationStatus.OK;
         private String summary = "";
         private boolean fatal;
@@ -210,7 +216,8 @@ public final class AgentLoop {
                     ? summary.substring(0, MAX_SUMMARY_CHARS) + " [...]"
                     : summary;
             return new Message.IterationDone(iteration, status, seconds, text, model.tokensIn() - tokensIn0,
-                    model.tokensOut() - tokensOut0, Math.max(0, model.costUsd() - cost0));
+                    model.tokensOut() - tokensOut0, Math.max(0, model.costUsd() - cost0),
+                    model.cacheWriteTokens() - cacheWrite0, model.cacheReadTokens() - cacheRead0);
         }
     }
 
@@ -220,12 +227,27 @@ public final class AgentLoop {
         try {
             int paused = 0;
             int cutOff = 0;
+            int overflows = 0;
             while (true) {
                 budget.beforeCall(model, iteration - 1);
                 deliverTaskNotices();
                 context.fit(system, conversation, toolSpecs);
                 ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, 0,
                         system.length() + conversation.chars()));
+                if (CONTEXT_EXCEEDED.equals(turn.stopReason())) {
+                    // The reply was cut because the prompt filled the window: it is dropped, the
+                    // history compacted, and the call made again.
+                    if (++overflows > MAX_OVERFLOWS) {
+                        outcome.status = IterationStatus.ERROR;
+                        outcome.summary = "the model's context window was exceeded even after compaction";
+                        return outcome;
+                    }
+                    log.info("{} - iteration {}: the model's context window was exceeded; compacting", init.runId(),
+                            iteration);
+                    context.compact(system, conversation, toolSpecs);
+                    continue;
+                }
+                overflows = 0;
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {
                     outcome.summary = turn.text().strip();
@@ -334,7 +356,8 @@ public final class AgentLoop {
 
     private static ChatMessage assistantMessage(ModelTurn turn) {
         List<ChatMessage.Block> blocks = new ArrayList<>();
-        if (!turn.text().isEmpty()) {
+        // "\n\n" before a tool call is no text: the APIs refuse it when it is sent back.
+        if (!turn.text().isBlank()) {
             blocks.add(new ChatMessage.Text(turn.text()));
         }
         for (ModelTurn.ToolCall call : turn.toolCalls()) {

@@ -42,7 +42,8 @@ final class BudgetGate {
     void beforeCall(Meter meter, int iterations) throws InterruptedException {
         Optional<String> breach = breach(meter);
         while (breach.isPresent()) {
-            Usage used = new Usage(meter.tokensIn(), meter.tokensOut(), meter.costUsd(), iterations);
+            Usage used = new Usage(meter.tokensIn(), meter.tokensOut(), meter.costUsd(), iterations,
+                    meter.cacheWriteTokens(), meter.cacheReadTokens());
             log.info("{} - budget reached ({}): paused until resumed", runId, breach.get());
             paused = true;
             link.send(new Message.PausedBudget(breach.get(), budget, used));

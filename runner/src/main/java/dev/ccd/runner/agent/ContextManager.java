@@ -86,11 +86,22 @@ final class ContextManager {
             sizedTools = tools;
             sizedToolChars = toolChars(tools);
         }
+        if (tokens(system.length() + sizedToolChars, conversation) > limitTokens) {
+            compact(system, conversation, tools);
+        }
+    }
+
+    /**
+     * Compacts {@code conversation} in place whatever its estimated size: for a model that said
+     * its context window was exceeded, the estimate having been too low.
+     */
+    void compact(String system, List<ChatMessage> conversation, List<ToolSpec> tools) throws InterruptedException {
+        if (tools != sizedTools) {
+            sizedTools = tools;
+            sizedToolChars = toolChars(tools);
+        }
         long fixed = system.length() + sizedToolChars;
         long before = tokens(fixed, conversation);
-        if (before <= limitTokens) {
-            return;
-        }
         int currentStart = iterationStarts(conversation).isEmpty() ? 0 : last(iterationStarts(conversation));
         int trimmed = trimOutputs(conversation, 0, currentStart, OLD_OUTPUT_CHARS);
         int summarized = 0;
@@ -101,7 +112,8 @@ final class ContextManager {
             trimmed += trimOutputs(conversation, 0, conversation.size() - 1, HARD_OUTPUT_CHARS);
         }
         long after = tokens(fixed, conversation);
-        listener.compacted("context compacted: ~" + before + " tokens over the limit of " + limitTokens + "; "
+        listener.compacted("context compacted: ~" + before + " tokens" + (before > limitTokens ? " over the limit of "
+                + limitTokens : ", the model's context window exceeded") + "; "
                 + (summarized > 0 ? summarized + " messages summarized, " : "")
                 + trimmed + " tool outputs trimmed; now ~" + after + " tokens");
     }

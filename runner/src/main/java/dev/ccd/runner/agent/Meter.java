@@ -5,13 +5,17 @@ import dev.ccd.runner.provider.LlmProvider;
 import dev.ccd.runner.provider.ModelRequest;
 import dev.ccd.runner.provider.ModelTurn;
 import dev.ccd.runner.provider.ProviderException;
+import dev.ccd.runner.provider.TokenUsage;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Wraps the run's provider and counts what every call costs (agent turns and summaries alike):
- * tokens in and out, and dollars from the {@link PriceTable}. A model without a price is counted
- * at 0 with one warning for the run.
+ * tokens in and out, the cache writes and reads among the input, and dollars from the {@link
+ * PriceTable} at the vendors' cache rates ({@link Price#cost(long, long, long, long, long)}). The
+ * attempts a call abandoned (timed out, cut) are billed by the vendor, so they are counted too,
+ * with a notice when the figure is an estimate. Budgets check these same totals. A model without
+ * a price is counted at 0 with one warning for the run.
  *
  * <p>Used by the agent loop thread only.
  */
@@ -20,8 +24,7 @@ final class Meter implements LlmProvider {
     private final Optional<Price> price;
     private final Consumer<String> warn;
     private boolean warned;
-    private long tokensIn;
-    private long tokensOut;
+    private TokenUsage total = TokenUsage.ZERO;
     private double costUsd;
 
     Meter(LlmProvider provider, PriceTable prices, Consumer<String> warn) {
@@ -32,17 +35,35 @@ final class Meter implements LlmProvider {
 
     @Override
     public ModelTurn complete(ModelRequest request) throws ProviderException, InterruptedException {
-        ModelTurn turn = provider.complete(request);
-        tokensIn += turn.tokensIn();
-        tokensOut += turn.tokensOut();
+        ModelTurn turn;
+        try {
+            turn = provider.complete(request);
+        } catch (ProviderException e) {
+            count(e.abandoned());
+            throw e;
+        }
+        count(turn.abandoned());
+        count(turn.usage());
+        return turn;
+    }
+
+    private void count(TokenUsage usage) {
+        if (usage.isZero()) {
+            return;
+        }
+        total = total.plus(usage);
+        if (usage.estimated()) {
+            warn.accept("an abandoned model call attempt is counted as billed: ~" + usage.input() + " tokens in, ~"
+                    + usage.output() + " out (estimate)");
+        }
         if (price.isPresent()) {
-            costUsd += price.get().cost(turn.tokensIn(), turn.tokensOut());
+            costUsd += price.get().cost(usage.input(), usage.output(), usage.cacheWrite(), usage.cacheWrite1h(),
+                    usage.cacheRead());
         } else if (!warned) {
             warned = true;
             warn.accept("no price known for model '" + provider.model() + "': its cost is counted as 0 (set prices in"
                     + " config.json)");
         }
-        return turn;
     }
 
     @Override
@@ -56,11 +77,19 @@ final class Meter implements LlmProvider {
     }
 
     long tokensIn() {
-        return tokensIn;
+        return total.input();
     }
 
     long tokensOut() {
-        return tokensOut;
+        return total.output();
+    }
+
+    long cacheWriteTokens() {
+        return total.cacheWrite();
+    }
+
+    long cacheReadTokens() {
+        return total.cacheRead();
     }
 
     double costUsd() {

@@ -8,7 +8,9 @@ import java.util.Optional;
 /**
  * When a run ends by itself (docs/ARCHITECTURE.md §6): the same normalised summary {@code
  * stagnationLimit} times in a row completes it ({@code stagnation}; whitespace and case ignored;
- * 0 disables); 3 identical or 4 consecutive failed iterations fail it, with the last error.
+ * 0 disables); 3 identical or 4 consecutive failed iterations fail it, with the last error. An
+ * empty summary says nothing about progress (a model may work through its tools and write no
+ * text): it neither counts towards stagnation nor breaks a run of equal summaries.
  *
  * <p>Used by the agent loop thread only.
  */
@@ -53,6 +55,9 @@ final class StopRules {
         failures = 0;
         sameErrors = 0;
         lastError = null;
+        if (normalised.isEmpty()) {
+            return Optional.empty();
+        }
         sameSummaries = normalised.equals(lastSummary) ? sameSummaries + 1 : 1;
         lastSummary = normalised;
         if (stagnationLimit > 0 && sameSummaries >= stagnationLimit) {

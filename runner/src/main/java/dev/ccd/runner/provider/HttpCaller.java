@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ccd.protocol.Excerpt;
 import java.io.IOException;
@@ -11,35 +12,44 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP half of the model providers: POSTs one JSON body, retries transient failures as
- * {@link RetryPolicy} says, cools down after a call has exhausted its retries, and records every
- * attempt in the {@link Transcript}. The providers only build bodies and read replies.
+ * The HTTP half of the model providers: POSTs one JSON body, reads the reply whole or as a
+ * stream of server-sent events, retries transient failures as {@link RetryPolicy} says, cools
+ * down after a call has exhausted its retries, and records every attempt in the {@link
+ * Transcript}. The providers only build bodies and read replies.
  *
- * <p>Transient (retried): HTTP 408, 409, 429, 5xx, I/O errors (refused, reset, timed out, body cut
- * short), and a 2xx whose body is not the JSON the provider expects, since a proxy or a server
- * under load produces those and they heal. Any other status is fatal at once: retrying the same
- * request gets the same answer (400, 401, 403, 404, 413, 422 ...).
+ * <p>Transient (retried): HTTP 408, 409, 429, 5xx, I/O errors (refused, reset, timed out, body or
+ * stream cut short, no event within the idle timeout), and a 2xx whose body or events are not
+ * what the provider expects, since a proxy or a server under load produces those and they heal.
+ * Any other status is fatal at once: retrying the same request gets the same answer (400, 401,
+ * 403, 404, 413, 422 ...). A server's {@code x-should-retry} header overrides the status either
+ * way ({@code false}: the call fails at once, but only the iteration, the server having said so).
+ *
+ * <p>Streaming: while {@link #streaming()} the providers ask for a stream, and the only timeout
+ * of a reply is the silence between two events (a long generation is no error). A 2xx without
+ * {@code text/event-stream} means the server does not stream: it is read whole, and streaming is
+ * off for the rest of the run.
+ *
+ * <p>An attempt abandoned after the server started on it (timed out, cut) is billed by the
+ * vendor: its usage, as far as the stream told it, else estimated (request bytes / 4), goes with
+ * the call's turn or exception.
  *
  * <p>Threading: {@link #post} runs on the agent loop thread only; the HttpClient's threads just
- * complete the response future. Interrupting the caller cancels the exchange in flight (closing
- * its connection) and throws {@link InterruptedException}. Headers (the API key) are never
- * logged nor recorded; the key is also masked in any response text we echo.
+ * feed the response's lines to it (see {@link LineExchange}). Interrupting the caller cancels the
+ * exchange in flight (closing its connection) and throws {@link InterruptedException}. Headers
+ * (the API key) are never logged nor recorded; the key is masked ({@link Redactor}) in what is
+ * recorded or reported, never in what is parsed.
  */
 final class HttpCaller {
     private static final Logger log = LoggerFactory.getLogger(HttpCaller.class);
@@ -49,9 +59,28 @@ final class HttpCaller {
 
     private static final int EXCERPT = 300;
 
-    /** Reads a 2xx body as a turn; throws when it lacks what the provider must send. */
+    /** Reads a reply as a turn; throws when it lacks what the provider must send. */
     interface ReplyReader {
+        /** A whole (non-streamed) 2xx body. */
         ModelTurn read(JsonNode body) throws MalformedReply;
+
+        /** A fresh reader of one streamed attempt's events. */
+        StreamReader stream();
+    }
+
+    /** Assembles one streamed reply, event by event. */
+    interface StreamReader {
+        /**
+         * One event: its {@code event:} name (null when the server sends none) and its data
+         * ({@code null} for OpenAI's {@code [DONE]}). True once the stream's last event came.
+         */
+        boolean event(String name, JsonNode data) throws MalformedReply;
+
+        /** The reply, once the last event came. */
+        ModelTurn turn() throws MalformedReply;
+
+        /** Usage as far as the events said it (for an attempt abandoned midway). */
+        TokenUsage soFar();
     }
 
     static final class MalformedReply extends Exception {
@@ -60,24 +89,37 @@ final class HttpCaller {
         }
     }
 
-    /** One attempt's result: a turn, or why it failed and whether another attempt may help. */
-    private record Outcome(ModelTurn turn, String error, boolean fatal, Optional<Duration> retryAfter) {
-        static Outcome retry(String error, Optional<Duration> retryAfter) {
-            return new Outcome(null, error, false, retryAfter);
+    /**
+     * One attempt's result: a turn, or why it failed, whether the failure is fatal and whether
+     * another attempt may help; and what the vendor billed for an attempt that gave no turn.
+     */
+    private record Outcome(ModelTurn turn, String error, boolean fatal, boolean retry, Optional<Duration> retryAfter,
+            TokenUsage spent) {
+        static Outcome retry(String error, Optional<Duration> retryAfter, TokenUsage spent) {
+            return new Outcome(null, error, false, true, retryAfter, spent);
+        }
+
+        static Outcome of(ModelTurn turn) {
+            return new Outcome(turn, null, false, false, Optional.empty(), TokenUsage.ZERO);
         }
     }
 
     private final String provider;
     private final ProviderSettings settings;
     private final Transcript transcript;
+    private final Redactor redactor;
     private final RetryPolicy policy;
     private final HttpClient client;
+    /** Loop thread only. False from the start when configured so, or once a server answered without a stream. */
+    private boolean streaming;
 
     HttpCaller(String provider, ProviderSettings settings, Transcript transcript) {
         this.provider = provider;
         this.settings = settings;
-        this.transcript = transcript == null ? Transcript.NONE : transcript;
+        this.redactor = new Redactor(settings.apiKey());
+        this.transcript = redactor.wrap(transcript == null ? Transcript.NONE : transcript);
         this.policy = new RetryPolicy(settings.retryBase(), settings.retryMax(), settings.cooldown());
+        this.streaming = settings.stream();
         RetryPolicy.requireNonNegative("requestTimeout", settings.requestTimeout());
         // HTTP/1.1: local servers (llama.cpp, uvicorn) do not speak h2c, and one call at a time
         // gains nothing from HTTP/2.
@@ -92,6 +134,11 @@ final class HttpCaller {
         return URI.create(base.toString().replaceAll("/+$", "") + path);
     }
 
+    /** Whether the next request should ask for a stream. */
+    boolean streaming() {
+        return streaming;
+    }
+
     ModelTurn post(URI uri, Map<String, String> headers, JsonNode body, ReplyReader reader)
             throws ProviderException, InterruptedException {
         Duration cooling = policy.cooldownRemaining();
@@ -100,15 +147,24 @@ final class HttpCaller {
                     provider, cooling.toMillis(), policy.failedCalls());
             RetryPolicy.pause(cooling);
         }
+        byte[] bytes = bytes(body);
+        boolean streamed = body.path("stream").asBoolean(false);
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                 .timeout(settings.requestTimeout())
                 .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        if (streamed) {
+            builder.header("accept", "text/event-stream");
+        }
         headers.forEach(builder::header);
         HttpRequest request = builder.build();
+        // What an abandoned attempt is billed when nothing better is known: JSON overhead
+        // included, so it errs high, as a budget should.
+        long inputEstimate = bytes.length / 4;
 
         int attempts = settings.maxRetries() + 1;
         Outcome last = null;
+        TokenUsage abandoned = TokenUsage.ZERO;
         for (int attempt = 0; attempt < attempts; attempt++) {
             if (last != null) {
                 Duration wait = policy.delay(attempt - 1, last.retryAfter());
@@ -116,84 +172,185 @@ final class HttpCaller {
                 RetryPolicy.pause(wait);
             }
             transcript.request(provider, body);
-            last = attempt(request, reader);
+            last = attempt(request, reader, streamed, inputEstimate);
+            abandoned = abandoned.plus(last.spent());
             if (last.turn() != null) {
                 policy.succeeded();
-                return last.turn();
+                return last.turn().withAbandoned(abandoned);
             }
             if (last.fatal()) {
-                throw new ProviderException(provider + ": " + last.error(), true);
+                throw new ProviderException(provider + ": " + last.error(), true, abandoned);
+            }
+            if (!last.retry()) {
+                throw new ProviderException(provider + ": " + last.error() + " (the server said not to retry)", false,
+                        abandoned);
             }
         }
         Duration cooldown = policy.failed();
         log.warn("{} - giving up after {} attempt(s): {}; cooling down {} ms", provider, attempts, last.error(),
                 cooldown.toMillis());
         throw new ProviderException(provider + ": " + last.error() + " (after " + attempts
-                + (attempts == 1 ? " attempt)" : " attempts)"), false);
+                + (attempts == 1 ? " attempt)" : " attempts)"), false, abandoned);
     }
 
-    private Outcome attempt(HttpRequest request, ReplyReader reader) throws InterruptedException {
-        HttpResponse<byte[]> response;
+    private Outcome attempt(HttpRequest request, ReplyReader reader, boolean streamed, long inputEstimate)
+            throws InterruptedException {
+        LineExchange exchange = new LineExchange(client, request);
         try {
-            response = exchange(request);
-        } catch (IOException e) {
-            String error = describe(e, request.uri());
-            transcript.failure(provider, error);
-            return Outcome.retry(error, Optional.empty());
+            long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+            LineExchange.Head head;
+            try {
+                head = exchange.head(deadline);
+            } catch (IOException e) {
+                return failed(e, request.uri(), billedIfGenerating(e, inputEstimate));
+            }
+            int status = head.status();
+            if (status >= 200 && status < 300 && head.isEventStream()) {
+                return streamed(exchange, status, reader.stream(), inputEstimate);
+            }
+            String text;
+            try {
+                // Without a stream the whole reply falls under the request timeout.
+                text = exchange.body(deadline);
+            } catch (IOException e) {
+                return failed(e, request.uri(), estimate(TokenUsage.ZERO, inputEstimate));
+            }
+            if (streamed && status >= 200 && status < 300) {
+                streaming = false;
+                log.info("{} - the server answered without a stream: streaming is off for the rest of the run", provider);
+            }
+            return whole(status, head.headers(), text, reader, inputEstimate);
+        } finally {
+            exchange.cancel();
         }
-        int status = response.statusCode();
-        String text = redact(new String(response.body(), StandardCharsets.UTF_8));
+    }
+
+    private Outcome whole(int status, HttpHeaders headers, String text, ReplyReader reader, long inputEstimate) {
         JsonNode json = parse(text);
         JsonNode recorded = json != null ? json : TextNode.valueOf(text);
         if (status >= 200 && status < 300) {
             if (json == null || !json.isObject()) {
                 transcript.response(provider, status, recorded, null);
                 return Outcome.retry("HTTP " + status + " with a body that is not a JSON object: " + excerpt(text),
-                        Optional.empty());
+                        Optional.empty(), estimate(TokenUsage.ZERO, inputEstimate));
             }
             try {
                 ModelTurn turn = reader.read(json);
                 transcript.response(provider, status, recorded, turn);
-                return new Outcome(turn, null, false, Optional.empty());
+                return Outcome.of(turn);
             } catch (MalformedReply e) {
                 transcript.response(provider, status, recorded, null);
-                return Outcome.retry("HTTP " + status + " with an unexpected body: " + e.getMessage(), Optional.empty());
+                return Outcome.retry(redactor.text("HTTP " + status + " with an unexpected body: " + e.getMessage()),
+                        Optional.empty(), estimate(TokenUsage.ZERO, inputEstimate));
             }
         }
         transcript.response(provider, status, recorded, null);
         String error = "HTTP " + status + " " + ApiError.describe(json, excerpt(text));
-        if (RetryPolicy.isTransient(status)) {
-            return Outcome.retry(error, RetryPolicy.retryAfter(response.headers(), Instant.now()));
+        Optional<String> shouldRetry = headers.firstValue("x-should-retry").map(String::strip);
+        boolean transientStatus = RetryPolicy.isTransient(status);
+        boolean retry = shouldRetry.map("true"::equalsIgnoreCase).orElse(transientStatus);
+        if (retry) {
+            return Outcome.retry(redactor.text(error), RetryPolicy.retryAfter(headers, Instant.now()), TokenUsage.ZERO);
         }
-        return new Outcome(null, error, true, Optional.empty());
+        // x-should-retry: false on a transient status fails this call only; a client error stays fatal.
+        return new Outcome(null, redactor.text(error), !transientStatus, false, Optional.empty(), TokenUsage.ZERO);
     }
 
-    /**
-     * Sends asynchronously so that an interrupt can cancel the exchange: {@code cancel(true)}
-     * aborts the request and closes its connection. The overall timeout covers the body too,
-     * which the request's own timeout (headers only) does not.
-     */
-    private HttpResponse<byte[]> exchange(HttpRequest request) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<byte[]>> future =
-                client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    /** Reads server-sent events: {@code event:} and {@code data:} lines, an empty line ends each. */
+    private Outcome streamed(LineExchange exchange, int status, StreamReader events, long inputEstimate)
+            throws InterruptedException {
+        Duration idle = settings.streamIdleTimeout();
+        String name = null;
+        StringBuilder data = new StringBuilder();
+        int count = 0;
+        boolean done = false;
         try {
-            return future.get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new HttpTimeoutException("request timed out");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
+            while (!done) {
+                String line = exchange.line(idle);
+                if (line == null || line.isEmpty()) {
+                    if (data.length() > 0) {
+                        count++;
+                        String payload = data.toString();
+                        done = events.event(name, payload.equals("[DONE]") ? null : event(payload));
+                    }
+                    name = null;
+                    data.setLength(0);
+                    if (line == null && !done) {
+                        String error = "the stream ended before its last event (cut after " + count + " events)";
+                        transcript.failure(provider, error);
+                        return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
+                    }
+                } else if (!line.startsWith(":")) {
+                    int colon = line.indexOf(':');
+                    String field = colon < 0 ? line : line.substring(0, colon);
+                    String value = colon < 0 ? "" : line.substring(colon + 1);
+                    value = value.startsWith(" ") ? value.substring(1) : value;
+                    if (field.equals("event")) {
+                        name = value;
+                    } else if (field.equals("data")) {
+                        data.append(data.length() == 0 ? "" : "\n").append(value);
+                    }
+                }
             }
-            throw new IOException(e.getCause());
+            ModelTurn turn = events.turn();
+            ObjectNode summary = JSON.createObjectNode().put("streamed_events", count);
+            summary.set("usage", usageJson(turn.usage()));
+            transcript.response(provider, status, summary, turn);
+            return Outcome.of(turn);
+        } catch (MalformedReply e) {
+            String error = redactor.text("HTTP " + status + " stream with an unexpected event: " + e.getMessage());
+            transcript.failure(provider, error);
+            return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
+        } catch (HttpTimeoutException e) {
+            String error = "no stream event for " + idle.toMillis() + " ms (stream idle timeout) after " + count
+                    + " events";
+            transcript.failure(provider, error);
+            return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
+        } catch (IOException e) {
+            String error = "the stream was cut after " + count + " events: " + describe(e, null);
+            transcript.failure(provider, error);
+            return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
         }
+    }
+
+    private Outcome failed(IOException e, URI uri, TokenUsage spent) {
+        String error = describe(e, uri);
+        transcript.failure(provider, error + (spent.isZero() ? "" : "; counted as billed: ~" + spent.input()
+                + " input tokens (estimate)"));
+        return Outcome.retry(error, Optional.empty(), spent);
+    }
+
+    /** A request timeout means the server had the request and may be generating: billed. */
+    private static TokenUsage billedIfGenerating(IOException e, long inputEstimate) {
+        return e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)
+                ? estimate(TokenUsage.ZERO, inputEstimate)
+                : TokenUsage.ZERO;
+    }
+
+    /** What the stream said, its input filled in by the estimate when it said none; marked as estimated. */
+    private static TokenUsage estimate(TokenUsage known, long inputEstimate) {
+        long input = known.input() > 0 ? known.input() : inputEstimate;
+        return new TokenUsage(input, known.output(), known.cacheWrite(), known.cacheWrite1h(), known.cacheRead(), true);
+    }
+
+    private JsonNode event(String payload) throws MalformedReply {
+        JsonNode node = parse(payload);
+        if (node == null || !node.isObject()) {
+            throw new MalformedReply("event data that is not a JSON object: " + excerpt(payload));
+        }
+        return node;
+    }
+
+    static ObjectNode usageJson(TokenUsage usage) {
+        return JSON.createObjectNode()
+                .put("input_tokens", usage.input())
+                .put("output_tokens", usage.output())
+                .put("cache_write_tokens", usage.cacheWrite())
+                .put("cache_read_tokens", usage.cacheRead());
     }
 
     private String describe(IOException e, URI uri) {
-        String address = uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+        String address = uri == null ? "the server" : uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
         if (e instanceof HttpConnectTimeoutException) {
             return "connect to " + address + " timed out after " + settings.connectTimeout().toMillis() + " ms";
         }
@@ -209,7 +366,7 @@ final class HttpCaller {
             root = root.getCause();
         }
         String kind = root.getClass() == IOException.class ? "" : root.getClass().getSimpleName() + ": ";
-        return "I/O error: " + kind + (root.getMessage() == null ? "(no detail)" : redact(root.getMessage()));
+        return "I/O error: " + kind + (root.getMessage() == null ? "(no detail)" : redactor.text(root.getMessage()));
     }
 
     private static JsonNode parse(String text) {
@@ -229,17 +386,12 @@ final class HttpCaller {
         }
     }
 
-    /** Some servers echo the credentials they refused; the key must not reach logs or transcripts. */
-    private String redact(String text) {
-        String key = settings.apiKey();
-        return key == null || key.isEmpty() ? text : text.replace(key, "[redacted]");
-    }
-
-    static String excerpt(String text) {
-        String oneLine = text.strip().replaceAll("\\s+", " ");
+    String excerpt(String text) {
+        String oneLine = redactor.text(text).strip().replaceAll("\\s+", " ");
         if (oneLine.isEmpty()) {
             return "(empty body)";
         }
         return Excerpt.abbreviate(oneLine, EXCERPT);
     }
+
 }

@@ -11,9 +11,20 @@ import java.util.Map;
 
 /**
  * OpenAI's Chat Completions ({@code POST {baseUrl}/chat/completions}, the base including
- * {@code /v1}) with function tool calls, without streaming. Written for the servers that copy it
- * too (Ollama, vLLM, llama.cpp), which differ in small ways: no key, no usage, tool calls without
- * ids, arguments sent as an object instead of a string.
+ * {@code /v1}) with function tool calls, streamed ({@link OpenAiStream}, with
+ * {@code stream_options.include_usage}) unless the run says {@code stream: false}. Written for the
+ * servers that copy it too (Ollama, vLLM, llama.cpp), which differ in small ways: no key, no
+ * usage, tool calls without ids, arguments sent as an object instead of a string.
+ *
+ * <p>The output limit goes in {@code max_completion_tokens} to api.openai.com and for the
+ * reasoning families (gpt-5, o1, o3, o4), which refuse {@code max_tokens}; other servers get
+ * {@code max_tokens}, the field every compatible server honours (some ignore the newer one, and
+ * a limit ignored is a reply unbounded). {@code max_tokens_field} in the config overrides both.
+ *
+ * <p>Caching is the server's, automatic for a repeated prefix: the request is built the same
+ * way from the same conversation every time (system, then history, tools last), so the prefix
+ * stays byte-stable; api.openai.com also gets the run as {@code prompt_cache_key}. Cached prompt
+ * tokens ({@code prompt_tokens_details.cached_tokens}) are counted as cache reads.
  *
  * <p>Mapping from the neutral conversation: a user message's tool results become one
  * {@code tool} message each, before a {@code user} message with its text (if any); a failed
@@ -42,7 +53,36 @@ public final class OpenAiProvider implements LlmProvider {
 
     @Override
     public ModelTurn complete(ModelRequest request) throws ProviderException, InterruptedException {
-        return caller.post(endpoint, headers, body(request), this::read);
+        return caller.post(endpoint, headers, body(request), new HttpCaller.ReplyReader() {
+            @Override
+            public ModelTurn read(JsonNode reply) throws HttpCaller.MalformedReply {
+                return OpenAiProvider.this.read(reply);
+            }
+
+            @Override
+            public HttpCaller.StreamReader stream() {
+                return new OpenAiStream(OpenAiProvider.this::callId);
+            }
+        });
+    }
+
+    /** The id of a tool call the server sent without one. */
+    String callId(String given) {
+        return given == null || given.isBlank() ? "call_" + (++generatedIds) : given;
+    }
+
+    /** Which field carries the output limit (see the class comment). */
+    static String maxTokensField(ProviderSettings settings) {
+        if (settings.maxTokensField() != null) {
+            return settings.maxTokensField();
+        }
+        String model = settings.model().substring(settings.model().lastIndexOf('/') + 1);
+        boolean reasoning = model.startsWith("gpt-5") || model.matches("o[134]($|-.*)");
+        return reasoning || isOpenAi(settings) ? "max_completion_tokens" : "max_tokens";
+    }
+
+    private static boolean isOpenAi(ProviderSettings settings) {
+        return "api.openai.com".equalsIgnoreCase(settings.baseUrl().getHost());
     }
 
     @Override
@@ -53,7 +93,14 @@ public final class OpenAiProvider implements LlmProvider {
     private ObjectNode body(ModelRequest request) {
         ObjectNode body = HttpCaller.JSON.createObjectNode();
         body.put("model", settings.model());
-        body.put("max_tokens", settings.maxOutputTokens(request));
+        body.put(maxTokensField(settings), settings.maxOutputTokens(request));
+        if (caller.streaming()) {
+            body.put("stream", true);
+            body.putObject("stream_options").put("include_usage", true);
+        }
+        if (settings.promptCacheKey() != null && isOpenAi(settings)) {
+            body.put("prompt_cache_key", settings.promptCacheKey());
+        }
         ArrayNode messages = body.putArray("messages");
         if (!request.system().isBlank()) {
             messages.addObject().put("role", "system").put("content", request.system());
@@ -81,7 +128,7 @@ public final class OpenAiProvider implements LlmProvider {
         StringBuilder text = new StringBuilder();
         ArrayNode calls = HttpCaller.JSON.createArrayNode();
         for (ChatMessage.Block block : message.content()) {
-            if (block instanceof ChatMessage.Text t) {
+            if (block instanceof ChatMessage.Text t && !t.text().isBlank()) {
                 text.append(t.text());
             } else if (block instanceof ChatMessage.ToolUse use) {
                 ObjectNode call = calls.addObject().put("id", use.id()).put("type", "function");
@@ -92,7 +139,7 @@ public final class OpenAiProvider implements LlmProvider {
         }
         ObjectNode out = messages.addObject().put("role", "assistant");
         if (calls.isEmpty()) {
-            out.put("content", text.toString());
+            out.put("content", text.length() == 0 ? AnthropicProvider.EMPTY_MESSAGE : text.toString());
         } else {
             // null rather than "" when it only calls tools: what the API itself returns.
             out.put("content", text.length() == 0 ? null : text.toString());
@@ -102,22 +149,25 @@ public final class OpenAiProvider implements LlmProvider {
 
     private static void addUser(ArrayNode messages, ChatMessage message) {
         StringBuilder text = new StringBuilder();
+        boolean results = false;
         for (ChatMessage.Block block : message.content()) {
             if (block instanceof ChatMessage.ToolResultBlock result) {
+                results = true;
                 messages.addObject()
                         .put("role", "tool")
                         .put("tool_call_id", result.toolUseId())
                         .put("content", result.isError() ? "Error: " + result.content() : result.content());
-            } else if (block instanceof ChatMessage.Text t) {
+            } else if (block instanceof ChatMessage.Text t && !t.text().isBlank()) {
                 text.append(text.length() == 0 ? "" : "\n\n").append(t.text());
             }
         }
-        if (text.length() > 0) {
-            messages.addObject().put("role", "user").put("content", text.toString());
+        if (text.length() > 0 || !results) {
+            messages.addObject().put("role", "user")
+                    .put("content", text.length() == 0 ? AnthropicProvider.EMPTY_MESSAGE : text.toString());
         }
     }
 
-    private ModelTurn read(JsonNode body) throws HttpCaller.MalformedReply {
+    ModelTurn read(JsonNode body) throws HttpCaller.MalformedReply {
         JsonNode choice = body.path("choices").path(0);
         JsonNode message = choice.path("message");
         if (!message.isObject()) {
@@ -129,18 +179,21 @@ public final class OpenAiProvider implements LlmProvider {
             if (!function.path("name").isTextual()) {
                 throw new HttpCaller.MalformedReply("a tool call without \"function.name\"");
             }
-            String id = call.path("id").asText("");
-            calls.add(new ModelTurn.ToolCall(id.isBlank() ? "call_" + (++generatedIds) : id,
+            calls.add(new ModelTurn.ToolCall(callId(call.path("id").asText("")),
                     function.get("name").textValue(), arguments(function.get("arguments"))));
         }
         String stop = choice.path("finish_reason").textValue();
         if (stop == null) {
             stop = calls.isEmpty() ? "stop" : "tool_calls";
         }
-        // Ollama may leave usage out: count it as zero rather than fail the turn.
-        JsonNode usage = body.path("usage");
-        return new ModelTurn(content(message.get("content")), calls,
-                usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0), stop);
+        return new ModelTurn(content(message.get("content")), calls, usage(body.path("usage")), stop, TokenUsage.ZERO);
+    }
+
+    /** Ollama may leave usage out: counted as zero rather than failing the turn. */
+    static TokenUsage usage(JsonNode usage) {
+        long in = Math.max(0, usage.path("prompt_tokens").asLong(0));
+        long cached = Math.min(in, Math.max(0, usage.path("prompt_tokens_details").path("cached_tokens").asLong(0)));
+        return new TokenUsage(in, Math.max(0, usage.path("completion_tokens").asLong(0)), 0, 0, cached, false);
     }
 
     /** A string, null, or (some servers) an array of {@code {"type":"text","text":...}} parts. */

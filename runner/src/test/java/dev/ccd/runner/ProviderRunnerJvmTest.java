@@ -84,7 +84,7 @@ class ProviderRunnerJvmTest {
         assertThat(server.request(0).header("x-api-key")).isEqualTo(KEY);
         assertThat(server.request(0).header("anthropic-version")).isEqualTo("2023-06-01");
         JsonNode third = server.request(2).json();
-        assertThat(third.path("system").asText()).contains("# t\nWork.");
+        assertThat(third.path("system").get(0).path("text").asText()).contains("# t\nWork.");
         assertThat(third.path("tools").findValuesAsText("name")).contains("bash", "write_file", "read_file");
         JsonNode lastResult = third.path("messages").get(third.path("messages").size() - 1).path("content").get(0);
         assertThat(lastResult.path("type").asText()).isEqualTo("tool_result");

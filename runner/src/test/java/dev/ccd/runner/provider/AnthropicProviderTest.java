@@ -44,6 +44,8 @@ class AnthropicProviderTest extends HttpProviderContract {
         return anthropicError(status, type, message);
     }
 
+    static final String CACHE_5M = "{\"type\":\"ephemeral\",\"ttl\":\"5m\"}";
+
     @Test
     void multiTurnToolUseConversationMapsBlocksBothWays() throws Exception {
         server.enqueue(anthropicToolUse("Let me look.", new Call("toolu_01", "bash", "{\"command\":\"ls\"}")),
@@ -85,18 +87,21 @@ class AnthropicProviderTest extends HttpProviderContract {
         JsonNode body = sent.json();
         assertThat(body.path("model").asText()).isEqualTo("model-x");
         assertThat(body.path("max_tokens").asInt()).isEqualTo(1000);
-        assertThat(body.path("system").asText()).isEqualTo("Be brief.");
+        assertThat(body.path("system").get(0).path("text").asText()).isEqualTo("Be brief.");
         assertThat(body.path("tools").get(0)).isEqualTo(JSON.readTree(
                 "{\"name\":\"bash\",\"description\":\"Runs a command\",\"input_schema\":" + schema + "}"));
         JsonNode messages = body.path("messages");
         assertThat(messages).hasSize(3);
+        // cache breakpoints: after tools and system, on the newest message and on the previous request's newest
+        assertThat(body.path("system").get(0).path("cache_control")).isEqualTo(JSON.readTree(CACHE_5M));
         assertThat(messages.get(0)).isEqualTo(JSON.readTree(
-                "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Begin the program.\"}]}"));
+                "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Begin the program.\","
+                        + "\"cache_control\":" + CACHE_5M + "}]}"));
         assertThat(messages.get(1)).isEqualTo(JSON.readTree("{\"role\":\"assistant\",\"content\":"
                 + "[{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"bash\",\"input\":{\"command\":\"ls\"}}]}"));
         assertThat(messages.get(2)).isEqualTo(JSON.readTree("{\"role\":\"user\",\"content\":["
                 + "{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_01\",\"content\":\"a.txt\\nb.txt\",\"is_error\":false},"
-                + "{\"type\":\"text\",\"text\":\"Background task done.\"}]}"));
+                + "{\"type\":\"text\",\"text\":\"Background task done.\",\"cache_control\":" + CACHE_5M + "}]}"));
     }
 
     @Test

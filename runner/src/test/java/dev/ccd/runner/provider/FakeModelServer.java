@@ -2,6 +2,7 @@ package dev.ccd.runner.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -29,7 +30,10 @@ import java.util.concurrent.TimeUnit;
  * A model API on 127.0.0.1 for tests: replies are queued in advance and served in order, one per
  * request, whatever the path; every request is recorded. When the queue is empty it serves the
  * {@link #otherwise} reply (by default a 500 saying nothing was queued). Wire bodies come from
- * {@link FakeModelReplies}.
+ * {@link FakeModelReplies}. As the vendors do, it refuses what their servers refuse ({@link
+ * VendorRules}), and streams a whole 200 reply event by event ({@link FakeStreams}) when the
+ * request asks for a stream (unless {@link #withoutStreaming}); with {@link #simulateCaching}
+ * the usage of each reply is what the vendor's prompt cache would bill.
  *
  * <pre>{@code
  * try (FakeModelServer server = FakeModelServer.start()) {
@@ -50,10 +54,21 @@ public final class FakeModelServer implements AutoCloseable {
     /**
      * One canned reply. {@code delay} is waited before the status line; {@code cut} sends
      * a Content-Length for the whole body, then half of it, then drops the connection.
+     *
+     * <p>A streamed reply has {@code events} (whole server-sent-event frames, each ending in a
+     * blank line) instead of a body: they are written and flushed one at a time, chunked, as a
+     * vendor's server does. {@code cutAfter} drops the connection after that many events (-1:
+     * never); {@code stallAfter} goes silent for {@code stall} after that many (-1: never).
      */
-    public record Reply(int status, Map<String, String> headers, String body, Duration delay, boolean cut) {
+    public record Reply(int status, Map<String, String> headers, String body, Duration delay, boolean cut,
+            List<String> events, int cutAfter, int stallAfter, Duration stall) {
         public Reply {
             headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+            events = events == null ? null : List.copyOf(events);
+        }
+
+        public Reply(int status, Map<String, String> headers, String body, Duration delay, boolean cut) {
+            this(status, headers, body, delay, cut, null, -1, -1, Duration.ZERO);
         }
 
         /** A JSON body with {@code content-type: application/json}, as real APIs send errors too. */
@@ -66,18 +81,34 @@ public final class FakeModelServer implements AutoCloseable {
             return new Reply(status, Map.of("content-type", contentType), body, Duration.ZERO, false);
         }
 
+        /** A 200 {@code text/event-stream} of these frames. */
+        public static Reply stream(List<String> events) {
+            return new Reply(200, Map.of("content-type", "text/event-stream", "cache-control", "no-cache"), "",
+                    Duration.ZERO, false, events, -1, -1, Duration.ZERO);
+        }
+
         public Reply header(String name, String value) {
             Map<String, String> more = new LinkedHashMap<>(headers);
             more.put(name, value);
-            return new Reply(status, more, body, delay, cut);
+            return new Reply(status, more, body, delay, cut, events, cutAfter, stallAfter, stall);
         }
 
         public Reply delayed(Duration wait) {
-            return new Reply(status, headers, body, wait, cut);
+            return new Reply(status, headers, body, wait, cut, events, cutAfter, stallAfter, stall);
         }
 
         public Reply cutMidBody() {
-            return new Reply(status, headers, body, delay, true);
+            return new Reply(status, headers, body, delay, true, events, cutAfter, stallAfter, stall);
+        }
+
+        /** A stream that breaks off after {@code n} events. */
+        public Reply cutAfterEvents(int n) {
+            return new Reply(status, headers, body, delay, cut, events, n, stallAfter, stall);
+        }
+
+        /** A stream that falls silent for {@code wait} after {@code n} events. */
+        public Reply stallAfterEvents(int n, Duration wait) {
+            return new Reply(status, headers, body, delay, cut, events, cutAfter, n, wait);
         }
     }
 
@@ -109,6 +140,8 @@ public final class FakeModelServer implements AutoCloseable {
             "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"FakeModelServer: no reply queued\"}}");
 
     private volatile java.util.function.Function<Recorded, Reply> responder;
+    private volatile PromptCacheSimulator cache;
+    private volatile boolean streams = true;
 
     private FakeModelServer(HttpServer server, ExecutorService handlers) {
         this.server = server;
@@ -197,16 +230,24 @@ public final class FakeModelServer implements AutoCloseable {
                 Collections.unmodifiableMap(headers), new String(requestBody, StandardCharsets.UTF_8), received);
         requests.add(recorded);
 
-        Reply reply = replies.poll();
+        Reply reply = vendorRejection(recorded);
+        if (reply == null) {
+            reply = replies.poll();
+        }
         if (reply == null) {
             java.util.function.Function<Recorded, Reply> compute = responder;
             reply = compute != null ? compute.apply(recorded) : otherwise;
         }
+        reply = asTheVendorWould(recorded, reply);
         if (!reply.delay().isZero() && waitUnlessClosed(reply.delay())) {
             exchange.close();
             return;
         }
         reply.headers().forEach(exchange.getResponseHeaders()::add);
+        if (reply.events() != null) {
+            stream(exchange, reply);
+            return;
+        }
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         if (reply.cut()) {
             exchange.sendResponseHeaders(reply.status(), bytes.length);
@@ -222,6 +263,92 @@ public final class FakeModelServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /** What the vendor answers a request it refuses ({@link VendorRules}), or null. */
+    private static Reply vendorRejection(Recorded recorded) {
+        JsonNode request = jsonOrNull(recorded.body());
+        return request == null ? null : VendorRules.check(recorded.path(), request).orElse(null);
+    }
+
+    /**
+     * A whole 200 reply as the vendor would send it to this request: its usage from the cache
+     * simulation (when on), streamed when the request asked for a stream (unless streaming is
+     * off for this server). Other replies go as queued.
+     */
+    private Reply asTheVendorWould(Recorded recorded, Reply reply) {
+        if (reply.status() != 200 || reply.events() != null || reply.cut()
+                || !reply.headers().getOrDefault("content-type", "").startsWith("application/json")) {
+            return reply;
+        }
+        JsonNode request = jsonOrNull(recorded.body());
+        JsonNode body = jsonOrNull(reply.body());
+        if (request == null || body == null || !body.isObject()) {
+            return reply;
+        }
+        boolean openAi = recorded.path().endsWith("/chat/completions");
+        boolean wellFormed = openAi ? body.path("choices").path(0).path("message").isObject()
+                : body.path("content").isArray();
+        if (!wellFormed) {
+            return reply;
+        }
+        PromptCacheSimulator cache = this.cache;
+        if (cache != null) {
+            ObjectNode usage = openAi
+                    ? cache.openAiUsage(request, body.path("usage").path("completion_tokens").asLong())
+                    : cache.anthropicUsage(request, body.path("usage").path("output_tokens").asLong());
+            ((ObjectNode) body).set("usage", usage);
+            reply = new Reply(reply.status(), reply.headers(), body.toString(), reply.delay(), false);
+        }
+        if (!streams || !request.path("stream").asBoolean(false)) {
+            return reply;
+        }
+        Reply streamed = openAi ? FakeStreams.openAi(reply) : FakeStreams.anthropic(reply);
+        for (Map.Entry<String, String> h : reply.headers().entrySet()) {
+            if (!h.getKey().equalsIgnoreCase("content-type")) {
+                streamed = streamed.header(h.getKey(), h.getValue());
+            }
+        }
+        return streamed.delayed(reply.delay());
+    }
+
+    private static JsonNode jsonOrNull(String text) {
+        try {
+            return Recorded.JSON.readTree(text);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Simulates the vendors' prompt caches: usage of 200 replies is computed from each request. */
+    public FakeModelServer simulateCaching(PromptCacheSimulator simulator) {
+        this.cache = simulator;
+        return this;
+    }
+
+    /** Answers whole bodies even to requests that ask for a stream, as a server without streaming does. */
+    public FakeModelServer withoutStreaming() {
+        this.streams = false;
+        return this;
+    }
+
+    private void stream(HttpExchange exchange, Reply reply) throws IOException {
+        exchange.sendResponseHeaders(reply.status(), 0);
+        OutputStream out = exchange.getResponseBody();
+        for (int i = 0; i < reply.events().size(); i++) {
+            if (i == reply.cutAfter()) {
+                // As for cutMidBody: the exception escaping the handler drops the connection
+                // without the chunked body's last chunk.
+                throw new IOException("stream cut after " + i + " events as asked");
+            }
+            if (i == reply.stallAfter() && waitUnlessClosed(reply.stall())) {
+                exchange.close();
+                return;
+            }
+            out.write(reply.events().get(i).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+        out.close();
     }
 
     /** True when the server closed during the wait (the reply is then abandoned). */

@@ -33,6 +33,21 @@ class StopRulesTest {
     }
 
     @Test
+    void emptySummariesOfAModelThatOnlyWorksThroughToolsAreNoStagnation() {
+        StopRules rules = new StopRules(3);
+
+        for (int i = 0; i < 20; i++) {
+            assertThat(rules.afterIteration(IterationStatus.OK, "")).isEmpty();
+            assertThat(rules.afterIteration(IterationStatus.OK, " \n ")).isEmpty();
+        }
+        // and an empty one between two equal summaries neither counts nor restarts the count
+        rules.afterIteration(IterationStatus.OK, "same");
+        rules.afterIteration(IterationStatus.OK, "");
+        rules.afterIteration(IterationStatus.OK, "same");
+        assertThat(rules.afterIteration(IterationStatus.OK, "same")).isPresent();
+    }
+
+    @Test
     void aLimitOfZeroNeverStagnates() {
         StopRules rules = new StopRules(0);
         for (int i = 0; i < 50; i++) {

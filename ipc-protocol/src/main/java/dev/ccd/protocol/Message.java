@@ -122,9 +122,12 @@ public sealed interface Message {
             @JsonProperty(required = true) long tokensIn,
             @JsonProperty(required = true) long tokensOut,
             @JsonProperty(required = true) double costUsd,
-            long cacheWriteTokens,
-            long cacheReadTokens) implements Message {
+            Long cacheWriteTokens,
+            Long cacheReadTokens) implements Message {
         public IterationDone {
+            // boxed so that a line without them (an older runner) decodes; absent is 0
+            cacheWriteTokens = cacheWriteTokens == null ? 0L : cacheWriteTokens;
+            cacheReadTokens = cacheReadTokens == null ? 0L : cacheReadTokens;
             positive(iteration, "iteration");
             FieldException.required(status, "status");
             FieldException.nonNegative(durationS, "duration_s");
@@ -138,7 +141,7 @@ public sealed interface Message {
         /** An iteration without prompt-cache traffic. */
         public IterationDone(int iteration, IterationStatus status, double durationS, String summary, long tokensIn,
                 long tokensOut, double costUsd) {
-            this(iteration, status, durationS, summary, tokensIn, tokensOut, costUsd, 0, 0);
+            this(iteration, status, durationS, summary, tokensIn, tokensOut, costUsd, 0L, 0L);
         }
     }
 

@@ -77,6 +77,16 @@ class ProviderRequestTest {
     }
 
     @Test
+    void theShippedAutoresearchTemplateCachesForAnHour() throws Exception {
+        // its experiments run about 5 minutes: past the default lifetime of 5 minutes
+        Files.copy(Path.of("..", "templates", "autoresearch.md"), home.templates().resolve("autoresearch.md"));
+        ObjectNode params = request("autoresearch").put("args",
+                "command=./run.sh metric=loss direction=lower budget=300 file=train.py");
+
+        assertThat(parse(params).cacheTtl()).isEqualTo("1h");
+    }
+
+    @Test
     void badValuesAreRefusedInTheUsersWords() {
         assertThatThrownBy(() -> parse(request("plain").put("cache_ttl", "2h"))).isInstanceOf(RpcException.class)
                 .hasMessageContaining("cache_ttl").hasMessageContaining("'2h'").hasMessageContaining("1h");

@@ -58,7 +58,8 @@ public final class FakeModelServer implements AutoCloseable {
      * <p>A streamed reply has {@code events} (whole server-sent-event frames, each ending in a
      * blank line) instead of a body: they are written and flushed one at a time, chunked, as a
      * vendor's server does. {@code cutAfter} drops the connection after that many events (-1:
-     * never); {@code stallAfter} goes silent for {@code stall} after that many (-1: never).
+     * never); {@code stallAfter} goes silent for {@code stall} after that many (-1: never; -2:
+     * before every event).
      */
     public record Reply(int status, Map<String, String> headers, String body, Duration delay, boolean cut,
             List<String> events, int cutAfter, int stallAfter, Duration stall) {
@@ -104,6 +105,11 @@ public final class FakeModelServer implements AutoCloseable {
         /** A stream that breaks off after {@code n} events. */
         public Reply cutAfterEvents(int n) {
             return new Reply(status, headers, body, delay, cut, events, n, stallAfter, stall);
+        }
+
+        /** A stream that waits {@code gap} before every event: a long generation. */
+        public Reply paced(Duration gap) {
+            return new Reply(status, headers, body, delay, cut, events, cutAfter, -2, gap);
         }
 
         /** A stream that falls silent for {@code wait} after {@code n} events. */
@@ -341,7 +347,7 @@ public final class FakeModelServer implements AutoCloseable {
                 // without the chunked body's last chunk.
                 throw new IOException("stream cut after " + i + " events as asked");
             }
-            if (i == reply.stallAfter() && waitUnlessClosed(reply.stall())) {
+            if ((i == reply.stallAfter() || reply.stallAfter() == -2) && waitUnlessClosed(reply.stall())) {
                 exchange.close();
                 return;
             }

@@ -118,6 +118,23 @@ class StreamingTest {
     }
 
     @Test
+    void aGenerationLongerThanTheRequestTimeoutIsNoTimeoutWhileEventsKeepComing() throws Exception {
+        Reply whole = FakeModelReplies.anthropicText("a reply that takes a while to write out in full");
+        server.enqueue(FakeStreams.anthropic(whole).paced(Duration.ofMillis(60)));
+        ProviderSettings quick = new ProviderSettings("model-x", server.baseUri(), null, 1000, Duration.ofSeconds(2),
+                Duration.ofMillis(400), 0, Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(10), true,
+                Duration.ofSeconds(5), "5m", null, null);
+
+        long start = System.nanoTime();
+        ModelTurn turn = new AnthropicProvider(quick, transcript).complete(hello());
+
+        assertThat(turn.text()).isEqualTo("a reply that takes a while to write out in full");
+        // 14 events 60 ms apart: well past the 400 ms request timeout
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(400));
+        assertThat(server.requestCount()).isEqualTo(1);
+    }
+
+    @Test
     void anErrorEventMidStreamIsRetried() throws Exception {
         ObjectNode error = JSON.createObjectNode().put("type", "error");
         error.putObject("error").put("type", "overloaded_error").put("message", "Overloaded");

@@ -18,6 +18,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Streaming: while {@link #streaming()} the providers ask for a stream, and the only timeout
  * of a reply is the silence between two events (a long generation is no error). A 2xx without
  * {@code text/event-stream} means the server does not stream: it is read whole, and streaming is
- * off for the rest of the run.
+ * off for the rest of the run; so does a 400 that names the stream fields, after which the
+ * request is sent again at once without them.
  *
  * <p>An attempt abandoned after the server started on it (timed out, cut) is billed by the
  * vendor: its usage, as far as the stream told it, else estimated (request bytes / 4), goes with
@@ -94,13 +96,13 @@ final class HttpCaller {
      * another attempt may help; and what the vendor billed for an attempt that gave no turn.
      */
     private record Outcome(ModelTurn turn, String error, boolean fatal, boolean retry, Optional<Duration> retryAfter,
-            TokenUsage spent) {
+            TokenUsage spent, boolean streamRefused) {
         static Outcome retry(String error, Optional<Duration> retryAfter, TokenUsage spent) {
-            return new Outcome(null, error, false, true, retryAfter, spent);
+            return new Outcome(null, error, false, true, retryAfter, spent, false);
         }
 
         static Outcome of(ModelTurn turn) {
-            return new Outcome(turn, null, false, false, Optional.empty(), TokenUsage.ZERO);
+            return new Outcome(turn, null, false, false, Optional.empty(), TokenUsage.ZERO, false);
         }
     }
 
@@ -147,20 +149,11 @@ final class HttpCaller {
                     provider, cooling.toMillis(), policy.failedCalls());
             RetryPolicy.pause(cooling);
         }
-        byte[] bytes = bytes(body);
         boolean streamed = body.path("stream").asBoolean(false);
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .timeout(settings.requestTimeout())
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-        if (streamed) {
-            builder.header("accept", "text/event-stream");
-        }
-        headers.forEach(builder::header);
-        HttpRequest request = builder.build();
+        HttpRequest request = request(uri, headers, body, streamed);
         // What an abandoned attempt is billed when nothing better is known: JSON overhead
         // included, so it errs high, as a budget should.
-        long inputEstimate = bytes.length / 4;
+        long inputEstimate = bytes(body).length / 4;
 
         int attempts = settings.maxRetries() + 1;
         Outcome last = null;
@@ -178,6 +171,21 @@ final class HttpCaller {
                 policy.succeeded();
                 return last.turn().withAbandoned(abandoned);
             }
+            if (last.fatal() && streamed && last.streamRefused()) {
+                // A server that refuses the stream fields: asked again at once without them,
+                // and never with them again.
+                streaming = false;
+                streamed = false;
+                log.info("{} - the server refused streaming ({}): streaming is off for the rest of the run", provider,
+                        last.error());
+                ObjectNode plain = ((ObjectNode) body).deepCopy();
+                plain.remove(List.of("stream", "stream_options"));
+                body = plain;
+                request = request(uri, headers, body, false);
+                last = null;
+                attempt--;
+                continue;
+            }
             if (last.fatal()) {
                 throw new ProviderException(provider + ": " + last.error(), true, abandoned);
             }
@@ -191,6 +199,18 @@ final class HttpCaller {
                 cooldown.toMillis());
         throw new ProviderException(provider + ": " + last.error() + " (after " + attempts
                 + (attempts == 1 ? " attempt)" : " attempts)"), false, abandoned);
+    }
+
+    private HttpRequest request(URI uri, Map<String, String> headers, JsonNode body, boolean streamed) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+                .timeout(settings.requestTimeout())
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body)));
+        if (streamed) {
+            builder.header("accept", "text/event-stream");
+        }
+        headers.forEach(builder::header);
+        return builder.build();
     }
 
     private Outcome attempt(HttpRequest request, ReplyReader reader, boolean streamed, long inputEstimate)
@@ -253,7 +273,9 @@ final class HttpCaller {
             return Outcome.retry(redactor.text(error), RetryPolicy.retryAfter(headers, Instant.now()), TokenUsage.ZERO);
         }
         // x-should-retry: false on a transient status fails this call only; a client error stays fatal.
-        return new Outcome(null, redactor.text(error), !transientStatus, false, Optional.empty(), TokenUsage.ZERO);
+        boolean streamRefused = status == 400 && text.toLowerCase(java.util.Locale.ROOT).contains("stream");
+        return new Outcome(null, redactor.text(error), !transientStatus, false, Optional.empty(), TokenUsage.ZERO,
+                streamRefused);
     }
 
     /** Reads server-sent events: {@code event:} and {@code data:} lines, an empty line ends each. */

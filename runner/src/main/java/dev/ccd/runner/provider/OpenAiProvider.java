@@ -90,7 +90,7 @@ public final class OpenAiProvider implements LlmProvider {
         return settings.model();
     }
 
-    private ObjectNode body(ModelRequest request) {
+    ObjectNode body(ModelRequest request) {
         ObjectNode body = HttpCaller.JSON.createObjectNode();
         body.put("model", settings.model());
         body.put(maxTokensField(settings), settings.maxOutputTokens(request));

@@ -113,6 +113,23 @@ class PromptCachingTest {
     }
 
     @Test
+    void apiOpenAiComGetsTheRunAsPromptCacheKeyAndOtherServersDoNot() {
+        ModelRequest request = new ModelRequest(SYSTEM, List.of(ChatMessage.user("hi")), tools(), 0);
+        ProviderSettings vendor = new ProviderSettings("gpt-5", java.net.URI.create("https://api.openai.com/v1"), "k", 1000,
+                Duration.ofSeconds(2), Duration.ofSeconds(10), 0, Duration.ofMillis(10), Duration.ofSeconds(1),
+                Duration.ofMillis(10), true, Duration.ofSeconds(10), "5m", null, "r-1234");
+        ProviderSettings local = new ProviderSettings("qwen", server.baseUri().resolve("/v1"), null, 1000,
+                Duration.ofSeconds(2), Duration.ofSeconds(10), 0, Duration.ofMillis(10), Duration.ofSeconds(1),
+                Duration.ofMillis(10), true, Duration.ofSeconds(10), "5m", null, "r-1234");
+
+        assertThat(new OpenAiProvider(vendor, null).body(request).path("prompt_cache_key").asText()).isEqualTo("r-1234");
+        assertThat(new OpenAiProvider(local, null).body(request).has("prompt_cache_key")).isFalse();
+        // the same conversation makes the same bytes: the prefix the automatic cache matches
+        assertThat(new OpenAiProvider(vendor, null).body(request).toString())
+                .isEqualTo(new OpenAiProvider(vendor, null).body(request).toString());
+    }
+
+    @Test
     void openAiCachedPromptTokensAreReportedAsCacheReads() throws Exception {
         List<ModelTurn> turns = conversation(new OpenAiProvider(settings("/v1", "5m"), null), Duration.ofMinutes(1), false);
 

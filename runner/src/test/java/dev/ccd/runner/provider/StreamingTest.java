@@ -161,6 +161,22 @@ class StreamingTest {
     }
 
     @Test
+    void aServerThatRefusesTheStreamFieldsIsAskedAgainAtOnceWithout() throws Exception {
+        server.enqueue(FakeModelReplies.openAiError(400, "invalid_request_error", null,
+                "Unrecognized request argument supplied: stream_options"), FakeModelReplies.openAiText("plain"),
+                FakeModelReplies.openAiText("still plain"));
+        OpenAiProvider provider = openAi(true, Duration.ofSeconds(5));
+
+        assertThat(provider.complete(hello()).text()).isEqualTo("plain");
+        assertThat(provider.complete(hello()).text()).isEqualTo("still plain");
+
+        assertThat(server.request(0).json().has("stream_options")).isTrue();
+        assertThat(server.request(1).json().has("stream")).isFalse();
+        assertThat(server.request(1).json().has("stream_options")).isFalse();
+        assertThat(server.request(2).json().has("stream")).isFalse();
+    }
+
+    @Test
     void streamFalseInTheConfigSendsNoStreamField() throws Exception {
         server.enqueue(FakeModelReplies.anthropicText("whole"));
 

@@ -278,61 +278,30 @@ final class HttpCaller {
                 streamRefused);
     }
 
-    /** Reads server-sent events: {@code event:} and {@code data:} lines, an empty line ends each. */
+    /** A streamed reply, read as {@link ServerSentEvents}; a stream that breaks off is retried. */
     private Outcome streamed(LineExchange exchange, int status, StreamReader events, long inputEstimate)
             throws InterruptedException {
-        Duration idle = settings.streamIdleTimeout();
-        String name = null;
-        StringBuilder data = new StringBuilder();
-        int count = 0;
-        boolean done = false;
+        ServerSentEvents stream = new ServerSentEvents(exchange, settings.streamIdleTimeout());
+        String error;
         try {
-            while (!done) {
-                String line = exchange.line(idle);
-                if (line == null || line.isEmpty()) {
-                    if (data.length() > 0) {
-                        count++;
-                        String payload = data.toString();
-                        done = events.event(name, payload.equals("[DONE]") ? null : event(payload));
-                    }
-                    name = null;
-                    data.setLength(0);
-                    if (line == null && !done) {
-                        String error = "the stream ended before its last event (cut after " + count + " events)";
-                        transcript.failure(provider, error);
-                        return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
-                    }
-                } else if (!line.startsWith(":")) {
-                    int colon = line.indexOf(':');
-                    String field = colon < 0 ? line : line.substring(0, colon);
-                    String value = colon < 0 ? "" : line.substring(colon + 1);
-                    value = value.startsWith(" ") ? value.substring(1) : value;
-                    if (field.equals("event")) {
-                        name = value;
-                    } else if (field.equals("data")) {
-                        data.append(data.length() == 0 ? "" : "\n").append(value);
-                    }
-                }
-            }
+            stream.readAll(events);
             ModelTurn turn = events.turn();
-            ObjectNode summary = JSON.createObjectNode().put("streamed_events", count);
+            ObjectNode summary = JSON.createObjectNode().put("streamed_events", stream.count());
             summary.set("usage", usageJson(turn.usage()));
             transcript.response(provider, status, summary, turn);
             return Outcome.of(turn);
         } catch (MalformedReply e) {
-            String error = redactor.text("HTTP " + status + " stream with an unexpected event: " + e.getMessage());
-            transcript.failure(provider, error);
-            return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
+            error = redactor.text("HTTP " + status + " stream with an unexpected event: " + e.getMessage());
+        } catch (ServerSentEvents.EndedEarly e) {
+            error = e.getMessage();
         } catch (HttpTimeoutException e) {
-            String error = "no stream event for " + idle.toMillis() + " ms (stream idle timeout) after " + count
-                    + " events";
-            transcript.failure(provider, error);
-            return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
+            error = "no stream event for " + settings.streamIdleTimeout().toMillis() + " ms (stream idle timeout) after "
+                    + stream.count() + " events";
         } catch (IOException e) {
-            String error = "the stream was cut after " + count + " events: " + describe(e, null);
-            transcript.failure(provider, error);
-            return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
+            error = "the stream was cut after " + stream.count() + " events: " + describe(e, null);
         }
+        transcript.failure(provider, error);
+        return Outcome.retry(error, Optional.empty(), estimate(events.soFar(), inputEstimate));
     }
 
     private Outcome failed(IOException e, URI uri, TokenUsage spent) {
@@ -353,14 +322,6 @@ final class HttpCaller {
     private static TokenUsage estimate(TokenUsage known, long inputEstimate) {
         long input = known.input() > 0 ? known.input() : inputEstimate;
         return new TokenUsage(input, known.output(), known.cacheWrite(), known.cacheWrite1h(), known.cacheRead(), true);
-    }
-
-    private JsonNode event(String payload) throws MalformedReply {
-        JsonNode node = parse(payload);
-        if (node == null || !node.isObject()) {
-            throw new MalformedReply("event data that is not a JSON object: " + excerpt(payload));
-        }
-        return node;
     }
 
     static ObjectNode usageJson(TokenUsage usage) {
@@ -409,11 +370,13 @@ final class HttpCaller {
     }
 
     String excerpt(String text) {
-        String oneLine = redactor.text(text).strip().replaceAll("\\s+", " ");
-        if (oneLine.isEmpty()) {
-            return "(empty body)";
-        }
-        return Excerpt.abbreviate(oneLine, EXCERPT);
+        return oneLine(redactor.text(text));
+    }
+
+    /** A body on one line, abbreviated: for error messages. */
+    static String oneLine(String text) {
+        String oneLine = text.strip().replaceAll("\\s+", " ");
+        return oneLine.isEmpty() ? "(empty body)" : Excerpt.abbreviate(oneLine, EXCERPT);
     }
 
 }

@@ -16,8 +16,8 @@ import java.util.Map;
  * <p>Prompt caching (unless {@code cache_ttl} is {@code off}): {@code cache_control} breakpoints,
  * all of the run's lifetime ({@code 5m} or {@code 1h}), at most three of the API's four: after
  * tools and system (the system block), on the last block of the newest message, and on the
- * newest message of the previous request, so that the cache entry the previous call wrote is
- * read by this one. The markers exist only in the request; the conversation stays plain. The
+ * newest message of the previous request (two back: each call adds the reply and the next user
+ * message), so that the cache entry the previous call wrote is read by this one. The markers exist only in the request; the conversation stays plain. The
  * prefix is built the same way from the same conversation every time (no timestamps, no
  * counters), so it stays byte-stable until compaction rewrites history and a new one is written.
  *
@@ -39,8 +39,6 @@ public final class AnthropicProvider implements LlmProvider {
     private final HttpCaller caller;
     private final URI endpoint;
     private final Map<String, String> headers;
-    /** Index of the newest message of the previous request; -1 before the first. Loop thread only. */
-    private int previousLast = -1;
 
     public AnthropicProvider(ProviderSettings settings, Transcript transcript) {
         this.settings = settings;
@@ -57,9 +55,7 @@ public final class AnthropicProvider implements LlmProvider {
 
     @Override
     public ModelTurn complete(ModelRequest request) throws ProviderException, InterruptedException {
-        ObjectNode body = body(request);
-        previousLast = request.messages().size() - 1;
-        return caller.post(endpoint, headers, body, new HttpCaller.ReplyReader() {
+        return caller.post(endpoint, headers, body(request), new HttpCaller.ReplyReader() {
             @Override
             public ModelTurn read(JsonNode reply) throws HttpCaller.MalformedReply {
                 return AnthropicProvider.read(reply);
@@ -107,7 +103,9 @@ public final class AnthropicProvider implements LlmProvider {
             messages.addObject()
                     .put("role", request.messages().get(i).role() == ChatMessage.Role.USER ? "user" : "assistant")
                     .set("content", content);
-            if (i == last || i == previousLast) {
+            // The previous request ended two messages back (each call adds the reply and the next
+            // user message): its breakpoint, which the cache holds, is marked again.
+            if (i == last || i == last - 2) {
                 mark((ObjectNode) content.get(content.size() - 1), cache);
             }
         }

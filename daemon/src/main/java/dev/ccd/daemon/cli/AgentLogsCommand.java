@@ -16,14 +16,12 @@ final class AgentLogsCommand extends BaseCommand {
     boolean follow;
 
     @CommandLine.Option(names = "-n", paramLabel = "N", description = "last N events (default 50)")
-    int n = 50;
+    String n;
 
     @Override
     public Integer call() {
-        if (n < 1) {
-            throw new CliException(ExitCodes.USAGE, "-n is " + n + "; expected a positive number of events");
-        }
-        JsonNode logs = call("agent.logs", params().put("name", name).put("n", n));
+        long count = n == null ? 50 : Numbers.whole("-n", n, 1, 100_000, "events");
+        JsonNode logs = call("agent.logs", params().put("name", name).put("n", count));
         long last = 0;
         for (JsonNode e : logs.path("events")) {
             out().println(Format.event(e));

@@ -34,13 +34,13 @@ final class AgentStartCommand extends BaseCommand {
     Path script;
 
     @CommandLine.Option(names = "--interval", paramLabel = "SECONDS", description = "pause between iterations (default 0)")
-    Double interval;
+    String interval;
 
     @CommandLine.Option(names = "--ask", description = "mutating tool calls need approval")
     boolean ask;
 
-    @CommandLine.Option(names = "--max-iterations", paramLabel = "N")
-    Long maxIterations;
+    @CommandLine.Option(names = "--max-iterations", paramLabel = "N", description = "stop after N iterations, or 'unlimited'")
+    String maxIterations;
 
     @CommandLine.Option(names = "--max-tokens", paramLabel = "N",
             description = "token budget (in + out), or 'unlimited'; default 2000000 or config.json")
@@ -52,13 +52,13 @@ final class AgentStartCommand extends BaseCommand {
 
     @CommandLine.Option(names = "--permission-timeout", paramLabel = "SECONDS",
             description = "with --ask: an unanswered request is denied after this long (default 1800)")
-    Double permissionTimeout;
+    String permissionTimeout;
 
     @CommandLine.Option(names = "--restart", paramLabel = "POLICY", description = "never or on-crash (default never)")
     String restart;
 
     @CommandLine.Option(names = "--max-restarts", paramLabel = "N", description = "default 3")
-    Long maxRestarts;
+    String maxRestarts;
 
     @CommandLine.Option(names = "--sandbox", paramLabel = "on|off",
             description = "run the agent's tools in a bubblewrap sandbox (default on, or config.json)")
@@ -84,23 +84,29 @@ final class AgentStartCommand extends BaseCommand {
         if (script != null) {
             p.put("script", script.toAbsolutePath().normalize().toString());
         }
-        if (interval != null) {
-            p.put("interval_s", interval);
+        Double intervalS = Numbers.decimal("--interval", interval, 0, 86_400, "seconds");
+        if (intervalS != null) {
+            p.put("interval_s", intervalS);
         }
         if (ask) {
             p.put("ask", true);
         }
-        if (maxIterations != null) {
-            p.put("max_iterations", maxIterations);
+        Object iterations = Numbers.wholeOrUnlimited("--max-iterations", maxIterations, 1, Integer.MAX_VALUE, "iterations");
+        if (iterations instanceof Long n) {
+            p.put("max_iterations", n);
+        } else if (iterations != null) {
+            p.put("max_iterations", Numbers.UNLIMITED);
         }
         BudgetOptions.put(p, "max_tokens", "--max-tokens", maxTokens, true);
         BudgetOptions.put(p, "max_cost_usd", "--max-cost", maxCost, false);
-        if (permissionTimeout != null) {
-            p.put("permission_timeout_s", permissionTimeout);
+        Double permissionTimeoutS = Numbers.decimal("--permission-timeout", permissionTimeout, 1, 7 * 86_400, "seconds");
+        if (permissionTimeoutS != null) {
+            p.put("permission_timeout_s", permissionTimeoutS);
         }
         putIfSet(p, "restart", restart);
-        if (maxRestarts != null) {
-            p.put("max_restarts", maxRestarts);
+        Long restarts = Numbers.whole("--max-restarts", maxRestarts, 0, 1000, "restarts");
+        if (restarts != null) {
+            p.put("max_restarts", restarts);
         }
         Boolean sandboxed = onOff("--sandbox", sandbox);
         Boolean networked = onOff("--network", network);
@@ -115,7 +121,7 @@ final class AgentStartCommand extends BaseCommand {
             p.put("network", networked);
         }
         // API keys travel from this shell to the runner's environment only: never stored.
-        ObjectNode env = JSON.createObjectNode();
+        ObjectNode env = json().createObjectNode();
         for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
             String value = System.getenv(var);
             if (value != null && !value.isEmpty()) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.control.ControlClient;
 import dev.ccd.daemon.control.RpcException;
-import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,12 +15,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /**
- * What every verb shares: {@code --home}, the output writers (injected, so tests capture them),
+ * What every verb shares: the home ({@code --home} is {@link Main}'s), the output writers (injected, so tests capture them),
  * and calls to the daemon with errors mapped to exit codes: invalid params are usage errors (2),
  * other refusals failures (1), no daemon 3.
  */
 abstract class BaseCommand implements Callable<Integer> {
-    static final ObjectMapper JSON = MessageCodec.mapper();
+    /**
+     * Trees only, and made on first use: {@code --help} needs none, and the wire codec's mapper
+     * (its message types introspected) would cost every call start-up time.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     /** Calls that may take seconds (a handshake, a stop ladder), and what the wait is for. */
     private static final Map<String, String> SLOW_CALLS = Map.of(
             "agent.start", "starting the agent",
@@ -31,9 +36,6 @@ abstract class BaseCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = "--home", paramLabel = "DIR",
-            description = "ccd home (default: $CCD_HOME, else ~/.ccd)")
-    Path homeOption;
 
     PrintWriter out() {
         return spec.commandLine().getOut();
@@ -43,8 +45,13 @@ abstract class BaseCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    /** {@code --home} wherever it was typed (an option every command inherits from {@code ccd}). */
     CcdHome home() {
-        return CcdHome.resolve(homeOption);
+        return CcdHome.resolve(((Main) spec.root().userObject()).home);
     }
 
     ControlClient client() {
@@ -76,12 +83,12 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     static ObjectNode params() {
-        return JSON.createObjectNode();
+        return json().createObjectNode();
     }
 
     void printJson(JsonNode node) {
         try {
-            out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+            out().println(json().writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
             throw new CliException(ExitCodes.FAILED, e.getMessage());
         }

@@ -13,18 +13,16 @@ final class EventsCommand extends BaseCommand {
     boolean follow;
 
     @CommandLine.Option(names = "--since", paramLabel = "ID", description = "events after this id (default: the last 100)")
-    Long since;
+    String since;
 
     @Override
     public Integer call() {
-        if (since != null && since < 0) {
-            throw new CliException(ExitCodes.USAGE, "--since is " + since + "; expected an event id >= 0");
-        }
+        Long sinceId = Numbers.whole("--since", since, 0, Long.MAX_VALUE, "event id");
         var p = params().put("n", 100);
-        if (since != null) {
-            p.put("since", since).put("from_start", true);
+        if (sinceId != null) {
+            p.put("since", sinceId).put("from_start", true);
         }
-        long last = since == null ? 0 : since;
+        long last = sinceId == null ? 0 : sinceId;
         for (JsonNode e : call("events.list", p)) {
             out().println(Format.event(e));
             last = e.path("id").asLong();

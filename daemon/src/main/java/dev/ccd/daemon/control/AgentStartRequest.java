@@ -91,7 +91,7 @@ final class AgentStartRequest {
         if (workdirParam != null && !Files.isDirectory(workdir)) {
             throw p.invalid("workdir", "is '" + workdir + "', which is not a directory");
         }
-        Integer maxIterations = p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
+        Integer maxIterations = Budgets.iterations(p);
         Budgets.Limit<Long> tokens = Budgets.tokens(p);
         Budgets.Limit<Double> cost = Budgets.cost(p);
         // Boxed on purpose: an unlimited limit is a null value, which a primitive default would unbox.

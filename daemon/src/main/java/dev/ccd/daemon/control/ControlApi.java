@@ -114,6 +114,8 @@ public final class ControlApi {
                 case FAILED -> RpcException.FAILED;
             };
             throw new RpcException(code, e.getMessage());
+        } catch (TemplateCatalog.NotText e) {
+            throw new RpcException(RpcException.INVALID_PARAMS, "template " + e.getMessage(), "template");
         } catch (SQLException | IOException e) {
             throw new RpcException(RpcException.INTERNAL_ERROR, "internal error: " + e.getMessage());
         }

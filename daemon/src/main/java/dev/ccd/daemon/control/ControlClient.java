@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.protocol.LineReader;
-import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
@@ -21,7 +20,11 @@ import java.util.function.Predicate;
  * thread-safe; one per command.
  */
 public final class ControlClient implements AutoCloseable {
-    private static final ObjectMapper JSON = MessageCodec.mapper();
+    /**
+     * Trees only: a plain mapper, not the wire codec's, whose message types take the CLI's
+     * start-up a tenth of a second to introspect.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SocketChannel channel;
     private final LineReader in;

@@ -18,13 +18,20 @@ final class AgentLogsCommand extends BaseCommand {
     @CommandLine.Option(names = "-n", paramLabel = "N", description = "last N events (default 50)")
     String n;
 
+    @CommandLine.Option(names = "--json", description = "print JSON (with -f: one event a line)")
+    boolean json;
+
     @Override
     public Integer call() {
         long count = n == null ? 50 : Numbers.whole("-n", n, 1, 100_000, "events");
         JsonNode logs = call("agent.logs", params().put("name", name).put("n", count));
+        if (json && !follow) {
+            printJson(logs);
+            return ExitCodes.OK;
+        }
         long last = 0;
         for (JsonNode e : logs.path("events")) {
-            out().println(Format.event(e));
+            out().println(json ? e.toString() : Format.event(e));
             last = e.path("id").asLong();
         }
         out().flush();
@@ -34,7 +41,7 @@ final class AgentLogsCommand extends BaseCommand {
         }
         try (ControlClient client = client()) {
             client.subscribe(params().put("name", name).put("since", last), e -> {
-                out().println(Format.event(e));
+                out().println(json ? e.toString() : Format.event(e));
                 out().flush();
                 return !"run_ended".equals(e.path("kind").asText());
             });

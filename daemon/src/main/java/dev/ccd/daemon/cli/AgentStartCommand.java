@@ -21,7 +21,7 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--workdir", paramLabel = "DIR", description = "working directory (default: $CCD_HOME/workspaces/NAME)")
     Path workdir;
 
-    @CommandLine.Option(names = "--provider", paramLabel = "P", description = "anthropic, openai or scripted (default: scripted)")
+    @CommandLine.Option(names = "--provider", paramLabel = "P", description = "anthropic, openai or scripted (default: config.json's; else scripted with --script; else the provider whose API key is set)")
     String provider;
 
     @CommandLine.Option(names = "--model", paramLabel = "M")
@@ -78,6 +78,8 @@ final class AgentStartCommand extends BaseCommand {
         if (workdir != null) {
             p.put("workdir", workdir.toAbsolutePath().normalize().toString());
         }
+        // the workdir of a template made for the repository at hand (autoresearch's)
+        p.put("cwd", Path.of("").toAbsolutePath().toString());
         putIfSet(p, "provider", provider);
         putIfSet(p, "model", model);
         putIfSet(p, "base_url", baseUrl);
@@ -138,16 +140,26 @@ final class AgentStartCommand extends BaseCommand {
         String status = run.path("status").asText();
         if (status.equals("failed") || status.equals("crashed")) {
             // it started, and ended at once: a configuration the runner found wanting, say
-            throw new CliException(ExitCodes.FAILED, name + ": run " + run.path("id").asText() + " " + status
+            // a configuration the runner refused (a script with a bad line, say) is the command's fault
+            int code = "bad_config".equals(run.path("end_reason").asText()) ? ExitCodes.USAGE : ExitCodes.FAILED;
+            throw new CliException(code, name + ": run " + run.path("id").asText() + " " + status
                     + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : "")
                     + (status.equals("crashed") ? " (see ccd agent status " + name + " for a pending restart)" : ""));
         }
         if (run.hasNonNull("ended_at")) {
-            out().printf("started %s: run %s ended at once, %s%n", name, run.path("id").asText(), status);
+            out().printf("started %s: run %s ended at once, %s%n", name, run.path("id").asText(),
+                    AgentStatusCommand.statusAndReason(run));
             return ExitCodes.OK;
         }
         out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
                 run.path("pid").asLong(), status);
+        if (!run.path("args").asText("").equals(args == null ? "" : args.strip())) {
+            out().printf("  args %s (the template's defaults for this workdir)%n", run.path("args").asText());
+        }
+        if (workdir == null) {
+            out().println("  workdir " + run.path("workdir").asText());
+        }
+        out().println("  provider " + run.path("provider").asText() + ", model " + run.path("model").asText());
         return ExitCodes.OK;
     }
 

@@ -15,6 +15,9 @@ final class EventsCommand extends BaseCommand {
     @CommandLine.Option(names = "--since", paramLabel = "ID", description = "events after this id (default: the last 100)")
     String since;
 
+    @CommandLine.Option(names = "--json", description = "print JSON: one array, or with -f one object a line")
+    boolean json;
+
     @Override
     public Integer call() {
         Long sinceId = Numbers.whole("--since", since, 0, Long.MAX_VALUE, "event id");
@@ -23,8 +26,13 @@ final class EventsCommand extends BaseCommand {
             p.put("since", sinceId).put("from_start", true);
         }
         long last = sinceId == null ? 0 : sinceId;
-        for (JsonNode e : call("events.list", p)) {
-            out().println(Format.event(e));
+        JsonNode events = call("events.list", p);
+        if (json && !follow) {
+            printJson(events);
+            return ExitCodes.OK;
+        }
+        for (JsonNode e : events) {
+            out().println(withId(e));
             last = e.path("id").asLong();
         }
         out().flush();
@@ -33,7 +41,7 @@ final class EventsCommand extends BaseCommand {
         }
         try (ControlClient client = client()) {
             client.subscribe(params().put("since", last), e -> {
-                out().println(Format.event(e));
+                out().println(withId(e));
                 out().flush();
                 return true;
             });
@@ -43,5 +51,10 @@ final class EventsCommand extends BaseCommand {
             throw new CliException(ExitCodes.FAILED, "following events: " + e.getMessage());
         }
         return ExitCodes.OK;
+    }
+
+    /** An event with its id first: the id {@code --since} takes. */
+    private String withId(JsonNode e) {
+        return json ? e.toString() : "#" + e.path("id").asLong() + " " + Format.event(e);
     }
 }

@@ -63,9 +63,9 @@ final class Format {
         JsonNode p = e.path("payload");
         String time = e.path("ts").asText();
         String what = switch (e.path("kind").asText()) {
-            case "iteration" -> String.format(Locale.ROOT, "iteration %d %s (%.1fs, %d+%d tokens): %s",
+            case "iteration" -> String.format(Locale.ROOT, "iteration %d %s (%.1fs, %s): %s",
                     p.path("iteration").asInt(), p.path("status").asText(), p.path("duration_s").asDouble(),
-                    p.path("tokens_in").asLong(), p.path("tokens_out").asLong(), oneLine(p.path("summary").asText("")));
+                    tokens(p), oneLine(p.path("summary").asText("")));
             case "notify" -> "notice: " + p.path("text").asText();
             case "task_started" -> "task " + p.path("task_id").asText() + " started: " + oneLine(p.path("command").asText());
             case "task_done" -> String.format(Locale.ROOT, "task %s %s%s after %.1fs", p.path("task_id").asText(),
@@ -78,14 +78,22 @@ final class Format {
                     .replace('_', ' ') + " " + p.path("request_id").asText()
                     + (p.hasNonNull("reason") ? ": " + p.path("reason").asText() : "");
             case "paused_budget" -> "paused: budget " + p.path("reason").asText() + " reached (used "
-                    + (p.path("used").path("tokens_in").asLong() + p.path("used").path("tokens_out").asLong()) + " tokens, "
-                    + cost(p.path("used").path("cost_usd").asDouble()) + ")";
-            case "run_ended" -> "run ended " + p.path("status").asText() + " (" + p.path("reason").asText() + ")"
+                    + tokens(p.path("used")) + ", " + cost(p.path("used").path("cost_usd").asDouble()) + ")";
+            case "run_ended" -> "run ended " + p.path("status").asText()
+                    + (p.path("reason").asText().equals(p.path("status").asText()) ? "" : " (" + p.path("reason").asText() + ")")
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
             default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
         };
         String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";
         return time + run + " " + what;
+    }
+
+    /**
+     * The one token figure: in + out, as budgets count them ({@code max_tokens} is a limit on
+     * this sum), from any object with {@code tokens_in} and {@code tokens_out}.
+     */
+    static String tokens(JsonNode usage) {
+        return usage.path("tokens_in").asLong() + usage.path("tokens_out").asLong() + " tokens";
     }
 
     /** A tool call's input for a person: the command of bash, the path of file tools, else JSON. */

@@ -72,8 +72,12 @@ public final class ControlApi {
                 case "agent.stop" -> JSON.valueToTree(supervisor.stop(p.requiredString("name"),
                         Duration.ofMillis(Math.round(1000 * Optional.ofNullable(p.optionalDouble("timeout_s", 0.1, 3600))
                                 .orElse(5.0)))));
-                case "agent.list" -> JSON.valueToTree(store.listRuns(p.bool("all", false)));
-                case "agent.status" -> agentStatus(p.requiredString("name"));
+                case "agent.list" -> {
+                    ArrayNode runs = JSON.createArrayNode();
+                    store.listRuns(p.bool("all", false)).forEach(r -> runs.add(runJson(r)));
+                    yield runs;
+                }
+                case "agent.status" -> agentStatus(p.requiredString("name"), (int) p.longValue("n", 10, 1, 100_000));
                 case "agent.resume" -> {
                     String name = p.requiredString("name");
                     ObjectNode r = JSON.createObjectNode();
@@ -177,11 +181,23 @@ public final class ControlApi {
         return s;
     }
 
-    private JsonNode agentStatus(String name) throws RpcException, SQLException {
+    /**
+     * A run for the CLI: as recorded, but with a pid only while the run is live (the record keeps
+     * an ended run's last pid, which may by now be another process's).
+     */
+    private static ObjectNode runJson(RunRow run) {
+        ObjectNode node = JSON.valueToTree(run);
+        if (!run.status().isLive()) {
+            node.putNull("pid");
+        }
+        return node;
+    }
+
+    private JsonNode agentStatus(String name, int iterations) throws RpcException, SQLException {
         RunRow run = runOf(name);
         ObjectNode s = JSON.createObjectNode();
-        s.set("run", JSON.valueToTree(run));
-        s.set("iterations", JSON.valueToTree(store.iterations(run.id(), 5)));
+        s.set("run", runJson(run));
+        s.set("iterations", JSON.valueToTree(store.iterations(run.id(), iterations)));
         supervisor.liveBudget(name).ifPresent(b -> s.set("budget", JSON.valueToTree(b)));
         supervisor.pendingRestart(name).ifPresent(pending -> s.putObject("pending_restart")
                 .put("previous_run_id", pending.previousRunId())

@@ -94,7 +94,11 @@ final class Schema {
                     "ALTER TABLE agent_runs ADD COLUMN network TEXT"),
             // 3: when the daemon last said it was alive (one row), so that the next start dates the
             // runs it finds interrupted to the failure rather than to itself.
-            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"));
+            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"),
+            // why a run ended, in one word (completed, max_iterations, stagnation, script_exhausted,
+            // stopped, crashed, failed, bad_config, interrupted, ...); NULL while it is live, and for
+            // runs ended before the column existed
+            List.of("ALTER TABLE agent_runs ADD COLUMN end_reason TEXT"));
 
     private Schema() {
     }

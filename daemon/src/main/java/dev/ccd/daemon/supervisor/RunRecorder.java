@@ -85,7 +85,7 @@ final class RunRecorder {
             approvals.onRequest(runner, request);
         } else if (message instanceof Message.PausedBudget paused) {
             runner.onPaused(paused);
-            store.setLiveStatus(runId, RunStatus.PAUSED_BUDGET, "paused_budget", json(message));
+            store.pausedBudget(runId, paused.used(), json(message));
         } else if (message instanceof Message.Resumed) {
             runner.onResumed();
             store.setLiveStatus(runId, RunStatus.RUNNING, "resumed", null);

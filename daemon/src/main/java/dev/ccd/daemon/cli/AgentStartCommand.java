@@ -159,7 +159,8 @@ final class AgentStartCommand extends BaseCommand {
         if (workdir == null) {
             out().println("  workdir " + run.path("workdir").asText());
         }
-        out().println("  provider " + run.path("provider").asText() + ", model " + run.path("model").asText());
+        out().println("  provider " + run.path("provider").asText()
+                + (run.path("model").asText("").isEmpty() ? "" : ", model " + run.path("model").asText()));
         return ExitCodes.OK;
     }
 

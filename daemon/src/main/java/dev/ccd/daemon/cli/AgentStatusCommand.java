@@ -57,8 +57,10 @@ final class AgentStatusCommand extends BaseCommand {
             out().println("  error: " + r.path("error").asText());
         }
         for (JsonNode it : s.path("iterations")) {
-            out().printf(Locale.ROOT, "  #%d %s%s %s%n", it.path("iteration").asInt(), it.path("status").asText(),
+            out().printf(Locale.ROOT, "  #%d %s%s%s %s%n", it.path("iteration").asInt(), it.path("status").asText(),
                     it.hasNonNull("duration_s") ? String.format(Locale.ROOT, " %.1fs", it.path("duration_s").asDouble()) : "",
+                    it.path("wait_s").asDouble() >= 0.05
+                            ? String.format(Locale.ROOT, " +%.1fs waiting", it.path("wait_s").asDouble()) : "",
                     it.path("summary").asText(""));
         }
         return ExitCodes.OK;

@@ -80,7 +80,9 @@ final class Format {
             case "paused_budget" -> "paused: budget " + p.path("reason").asText() + " reached (used "
                     + tokens(p.path("used")) + ", " + cost(p.path("used").path("cost_usd").asDouble()) + ")";
             case "run_ended" -> "run ended " + p.path("status").asText()
-                    + (p.path("reason").asText().equals(p.path("status").asText()) ? "" : " (" + p.path("reason").asText() + ")")
+                    + (p.path("reason").asText().equals(p.path("status").asText())
+                            || p.path("error").asText("").startsWith(p.path("reason").asText() + ":")
+                            ? "" : " (" + p.path("reason").asText() + ")")
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
             default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
         };

@@ -197,12 +197,40 @@ public final class ControlApi {
         RunRow run = runOf(name);
         ObjectNode s = JSON.createObjectNode();
         s.set("run", runJson(run));
-        s.set("iterations", JSON.valueToTree(store.iterations(run.id(), iterations)));
+        s.set("iterations", withWaits(JSON.valueToTree(store.iterations(run.id(), iterations)), run));
         supervisor.liveBudget(name).ifPresent(b -> s.set("budget", JSON.valueToTree(b)));
         supervisor.pendingRestart(name).ifPresent(pending -> s.putObject("pending_restart")
                 .put("previous_run_id", pending.previousRunId())
                 .put("due_at", pending.dueAt().toString()));
         return s;
+    }
+
+    /**
+     * Each iteration's {@code wait_s}: from its end to the next one's start (its background
+     * tasks, then the interval), which its {@code duration_s}, the model's and tools' time, leaves
+     * out; for the last one of a live run, the wait so far. Null when unknown.
+     */
+    private static ArrayNode withWaits(ArrayNode iterations, RunRow run) {
+        for (int i = 0; i < iterations.size(); i++) {
+            ObjectNode it = (ObjectNode) iterations.get(i);
+            Instant ended = instant(it.path("ended_at").asText(null));
+            Instant next = i + 1 < iterations.size() ? instant(iterations.get(i + 1).path("started_at").asText(null))
+                    : run.status().isLive() ? Instant.now() : null;
+            if (ended != null && next != null && !next.isBefore(ended)) {
+                it.put("wait_s", Duration.between(ended, next).toMillis() / 1000.0);
+            } else {
+                it.putNull("wait_s");
+            }
+        }
+        return iterations;
+    }
+
+    private static Instant instant(String ts) {
+        try {
+            return ts == null ? null : Instant.parse(ts);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private JsonNode agentLogs(String name, int n) throws RpcException, SQLException {

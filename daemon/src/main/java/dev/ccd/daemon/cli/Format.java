@@ -65,7 +65,7 @@ final class Format {
         String what = switch (e.path("kind").asText()) {
             case "iteration" -> String.format(Locale.ROOT, "iteration %d %s (%.1fs, %s): %s",
                     p.path("iteration").asInt(), p.path("status").asText(), p.path("duration_s").asDouble(),
-                    tokens(p), oneLine(p.path("summary").asText("")));
+                    tokens(p), oneLine(p.path("summary").asText("").replaceFirst("^" + p.path("status").asText() + ": ", "")));
             case "notify" -> "notice: " + p.path("text").asText();
             case "task_started" -> "task " + p.path("task_id").asText() + " started: " + oneLine(p.path("command").asText());
             case "task_done" -> String.format(Locale.ROOT, "task %s %s%s after %.1fs", p.path("task_id").asText(),

@@ -2,6 +2,7 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.JsonTrees;
 import java.io.IOException;
 import picocli.CommandLine;
 
@@ -31,7 +32,7 @@ final class AgentLogsCommand extends BaseCommand {
         }
         long last = 0;
         for (JsonNode e : logs.path("events")) {
-            out().println(json ? e.toString() : Format.event(e));
+            out().println(json ? JsonTrees.write(e, false) : Format.event(e));
             last = e.path("id").asLong();
         }
         out().flush();
@@ -41,7 +42,7 @@ final class AgentLogsCommand extends BaseCommand {
         }
         try (ControlClient client = client()) {
             client.subscribe(params().put("name", name).put("since", last), e -> {
-                out().println(json ? e.toString() : Format.event(e));
+                out().println(json ? JsonTrees.write(e, false) : Format.event(e));
                 out().flush();
                 return !"run_ended".equals(e.path("kind").asText());
             });

@@ -3,6 +3,7 @@ package dev.ccd.daemon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import dev.ccd.daemon.control.JsonTrees;
 import picocli.CommandLine;
 
 /** {@code ccd agent start NAME --template T ...}: starts a run and waits for its handshake. */
@@ -123,7 +124,7 @@ final class AgentStartCommand extends BaseCommand {
             p.put("network", networked);
         }
         // API keys travel from this shell to the runner's environment only: never stored.
-        ObjectNode env = json().createObjectNode();
+        ObjectNode env = JsonTrees.object();
         for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
             String value = System.getenv(var);
             if (value != null && !value.isEmpty()) {

@@ -1,10 +1,10 @@
 package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.JsonTrees;
 import dev.ccd.daemon.control.RpcException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,13 +20,6 @@ import picocli.CommandLine;
  * other refusals failures (1), no daemon 3.
  */
 abstract class BaseCommand implements Callable<Integer> {
-    /**
-     * Trees only, and made on first use: {@code --help} needs none, and the wire codec's mapper
-     * (its message types introspected) would cost every call start-up time.
-     */
-    private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-    }
     /** Calls that may take seconds (a handshake, a stop ladder), and what the wait is for. */
     private static final Map<String, String> SLOW_CALLS = Map.of(
             "agent.start", "starting the agent",
@@ -43,10 +36,6 @@ abstract class BaseCommand implements Callable<Integer> {
 
     PrintWriter err() {
         return spec.commandLine().getErr();
-    }
-
-    static ObjectMapper json() {
-        return Json.MAPPER;
     }
 
     /** {@code --home} wherever it was typed (an option every command inherits from {@code ccd}). */
@@ -83,15 +72,11 @@ abstract class BaseCommand implements Callable<Integer> {
     }
 
     static ObjectNode params() {
-        return json().createObjectNode();
+        return JsonTrees.object();
     }
 
     void printJson(JsonNode node) {
-        try {
-            out().println(json().writerWithDefaultPrettyPrinter().writeValueAsString(node));
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.FAILED, e.getMessage());
-        }
+        out().println(JsonTrees.write(node, true));
     }
 
     /** Dots on stderr while a wait lasts, when stderr is a terminal. */

@@ -1,5 +1,6 @@
 package dev.ccd.daemon.cli;
 
+import dev.ccd.daemon.control.JsonTrees;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -31,8 +32,7 @@ final class Errors {
 
     private int report(CommandLine cl, int code, String message, String hint) {
         if (json) {
-            cl.getOut().println(BaseCommand.json().createObjectNode().put("error", message).put("exit_code", code)
-                    .toPrettyString());
+            cl.getOut().println(JsonTrees.write(JsonTrees.object().put("error", message).put("exit_code", code), true));
             cl.getOut().flush();
         } else {
             cl.getErr().println("ccd: " + message + (hint == null ? "" : "; " + hint));

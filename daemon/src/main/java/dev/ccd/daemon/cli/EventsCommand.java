@@ -2,6 +2,7 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.JsonTrees;
 import java.io.IOException;
 import picocli.CommandLine;
 
@@ -55,6 +56,6 @@ final class EventsCommand extends BaseCommand {
 
     /** An event with its id first: the id {@code --since} takes. */
     private String withId(JsonNode e) {
-        return json ? e.toString() : "#" + e.path("id").asLong() + " " + Format.event(e);
+        return json ? JsonTrees.write(e, false) : "#" + e.path("id").asLong() + " " + Format.event(e);
     }
 }

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ccd.daemon.control.JsonTrees;
 import dev.ccd.protocol.Excerpt;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +85,7 @@ final class Format {
                             || p.path("error").asText("").startsWith(p.path("reason").asText() + ":")
                             ? "" : " (" + p.path("reason").asText() + ")")
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
-            default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
+            default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + JsonTrees.write(p, false));
         };
         String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";
         return time + run + " " + what;
@@ -101,12 +102,12 @@ final class Format {
     /** A tool call's input for a person: the command of bash, the path of file tools, else JSON. */
     static String toolInput(String tool, JsonNode input) {
         String text = switch (tool) {
-            case "bash", "background_run" -> input.path("command").asText(input.toString());
+            case "bash", "background_run" -> input.path("command").asText(JsonTrees.write(input, false));
             case "write_file" -> input.path("path").asText() + " (" + input.path("content").asText().length() + " chars)";
             case "edit_file" -> input.path("path").asText() + ": replace " + input.path("old_text").asText().length()
                     + " chars";
             case "background_stop" -> "stop " + input.path("task_id").asText() + (input.path("force").asBoolean() ? " (force)" : "");
-            default -> input.toString();
+            default -> JsonTrees.write(input, false);
         };
         return oneLine(text);
     }

@@ -97,6 +97,9 @@ public final class Main implements Runnable {
         CommandLine root = new CommandLine(new Main());
         List<String> words = words(args);
         Class<?> verb = words.isEmpty() ? null : VERBS.get(words.get(0));
+        if (words.isEmpty() && !Arrays.asList(args).contains("--help") && !Arrays.asList(args).contains("-h")) {
+            return root; // ccd --version, or ccd alone (whose error lists the verbs): none needed
+        }
         if (verb == null || verb == CompletionCommand.class) {
             addAll(root);
             return root;

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.ccd.daemon.control.JsonTrees;
 import dev.ccd.daemon.templates.TemplateCatalog;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ final class TemplatesCommand implements Runnable {
         public Integer call() throws IOException {
             List<TemplateCatalog.Template> templates = catalog(this).list();
             if (json) {
-                ArrayNode list = json().createArrayNode();
+                ArrayNode list = JsonTrees.array();
                 for (TemplateCatalog.Template t : templates) {
                     list.addObject().put("name", t.name()).put("source", t.source()).put("description", t.description())
                             .put("usable", t.problem() == null);
@@ -70,7 +71,7 @@ final class TemplatesCommand implements Runnable {
                 throw new CliException(ExitCodes.FAILED, "template " + e.getMessage());
             }
             if (json) {
-                printJson(json().createObjectNode().put("name", t.name()).put("source", t.source()).put("text", t.text()));
+                printJson(JsonTrees.object().put("name", t.name()).put("source", t.source()).put("text", t.text()));
                 return ExitCodes.OK;
             }
             out().print(t.text());

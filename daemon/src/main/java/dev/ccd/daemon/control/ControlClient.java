@@ -1,7 +1,6 @@
 package dev.ccd.daemon.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.protocol.LineReader;
 import java.io.IOException;
@@ -20,11 +19,6 @@ import java.util.function.Predicate;
  * thread-safe; one per command.
  */
 public final class ControlClient implements AutoCloseable {
-    /**
-     * Trees only: a plain mapper, not the wire codec's, whose message types take the CLI's
-     * start-up a tenth of a second to introspect.
-     */
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SocketChannel channel;
     private final LineReader in;
@@ -81,8 +75,8 @@ public final class ControlClient implements AutoCloseable {
     /** Calls a method and returns its result. */
     public JsonNode call(String method, ObjectNode params) throws IOException, RpcError {
         long id = nextId++;
-        ObjectNode request = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
-        request.set("params", params == null ? JSON.createObjectNode() : params);
+        ObjectNode request = JsonTrees.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
+        request.set("params", params == null ? JsonTrees.object() : params);
         IOException sendFailure = null;
         try {
             send(request);
@@ -127,7 +121,7 @@ public final class ControlClient implements AutoCloseable {
     }
 
     private void send(JsonNode request) throws IOException {
-        out.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.write((JsonTrees.write(request, false) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
@@ -142,7 +136,7 @@ public final class ControlClient implements AutoCloseable {
                 throw new IOException("the daemon sent a line over " + in.maxLineBytes() + " bytes");
             }
             if (length > 0) {
-                return JSON.readTree(in.buffer(), 0, length);
+                return JsonTrees.read(in.buffer(), 0, length);
             }
         }
     }

@@ -205,6 +205,11 @@ public final class Store implements AutoCloseable {
         }));
     }
 
+    /** Completes once every write submitted before it is committed (it writes nothing itself). */
+    public CompletableFuture<Void> committed() {
+        return writer.submit(tx -> null);
+    }
+
     public CompletableFuture<Void> setRunning(String runId, long pid) {
         // the pid always; 'running' only from 'starting': a stop, a pause or a question the
         // runner's first messages already recorded keep their status, and so does an end

@@ -99,7 +99,7 @@ class CliRunsTest extends RealDaemon {
         assertThat(column("stoppee", "end_reason")).isEqualTo("stopped");
         String logs = ok("agent", "logs", "stoppee").out();
         assertThat(logs).contains("run ended stopped (stopped by user)\n").contains("iteration 1 stopped (")
-                .doesNotContain("stopped (stopped").doesNotContain("stopped: stopped");
+                .doesNotContain("stopped: stopped");
         assertThat(ok("agent", "status", "stoppee").out().lines().findFirst().orElseThrow())
                 .startsWith("stoppee: stopped (run ").doesNotContain("pid");
     }
@@ -244,5 +244,15 @@ class CliRunsTest extends RealDaemon {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("ANTHROPIC_API_KEY").contains("OPENAI_API_KEY").contains("--provider")
                 .contains("--script FILE").contains("config.json");
+    }
+
+    @Test
+    void anAskRunThatAsksAtOnceIsReportedAsWaitingForPermission() throws Exception {
+        Path asks = script("{\"text\": \"writing\", \"tool_calls\": [{\"name\": \"write_file\", \"input\":"
+                + " {\"path\": \"a.txt\", \"content\": \"x\"}}]}", "{\"text\": \"done\"}");
+        Cli.Result started = ok("agent", "start", "asker", "--template", "hello", "--script", asks.toString(),
+                "--workdir", workdir("asker").toString(), "--ask");
+        assertThat(started.out()).contains("status waiting_permission");
+        assertThat(column("asker", "status")).isEqualTo("waiting_permission");
     }
 }

@@ -206,7 +206,8 @@ class CliWorkflowsTest {
         Cli.Result start = ccd.run("agent", "start", "broken", "--template", "hello", "--script", script.toString(),
                 "--workdir", workdir("broken").toString());
 
-        assertThat(start.exitCode()).as(start.toString()).isEqualTo(1);
+        // a configuration the runner refuses is a usage error: exit 2
+        assertThat(start.exitCode()).as(start.toString()).isEqualTo(ExitCodes.USAGE);
         assertThat(start.err()).contains("broken: run ").contains("failed at start")
                 .contains("bad_config").contains(script + " line 2: not JSON");
         assertThat(status("broken")).isEqualTo("failed");

@@ -76,7 +76,8 @@ final class Numbers {
     }
 
     private static CliException outOfRange(String option, String value, double min, double max, String unit) {
-        return new CliException(ExitCodes.USAGE, option + " " + value + ": must be " + range(min, max) + " " + unit);
+        return new CliException(ExitCodes.USAGE, option + " " + value + ": must be " + (max >= Long.MAX_VALUE
+                ? "at least " + plain(min) + " (" + unit + ")" : range(min, max) + " " + unit));
     }
 
     private static String range(double min, double max) {

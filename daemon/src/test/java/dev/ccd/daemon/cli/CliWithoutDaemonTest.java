@@ -99,7 +99,7 @@ class CliWithoutDaemonTest {
         assertThat(error("agent", "stop", "x", "--timeout", "0"))
                 .isEqualTo("ccd: --timeout 0: must be 0.001 to 3600 seconds; see 'ccd agent stop --help'");
         assertThat(error("agent", "logs", "x", "-n", "zero")).startsWith("ccd: -n zero: must be a number of events");
-        assertThat(error("events", "--since", "-1")).startsWith("ccd: --since -1: must be at least 0 event id");
+        assertThat(error("events", "--since", "-1")).startsWith("ccd: --since -1: must be at least 0 (event id);");
         assertThat(error("agent", "start", "x")).isEqualTo("ccd: missing --template T; " + start);
         assertThat(error("agent", "strat")).startsWith("ccd: unknown command 'strat' (did you mean ").contains("start")
                 .endsWith("see 'ccd agent --help'");

@@ -178,7 +178,7 @@ class CliWorkflowsTest {
         assertThat(ok("events", "--since", String.valueOf(last - 1)).out().lines()).hasSize(1);
         Cli.Result negative = ccd.run("events", "--since", "-1");
         assertThat(negative.exitCode()).isEqualTo(2);
-        assertThat(negative.err()).contains("--since is -1");
+        assertThat(negative.err()).contains("--since -1: must be at least 0 (event id)");
     }
 
     @Test

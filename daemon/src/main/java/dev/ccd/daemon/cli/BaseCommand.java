@@ -68,7 +68,8 @@ abstract class BaseCommand implements Callable<Integer> {
 
     static CliException fromRpc(ControlClient.RpcError e) {
         int code = e.code() == RpcException.INVALID_PARAMS ? ExitCodes.USAGE : ExitCodes.FAILED;
-        return new CliException(code, e.getMessage());
+        // the wire's "invalid params: " says nothing to a person at a command line
+        return new CliException(code, e.getMessage().replaceFirst("^invalid params: ", ""));
     }
 
     static ObjectNode params() {

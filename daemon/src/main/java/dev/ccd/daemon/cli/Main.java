@@ -127,19 +127,19 @@ public final class Main implements Runnable {
         });
     }
 
-    /** The first two words that are not options (nor the value of {@code --home}). */
+    /**
+     * The first two words that are not options (nor the value of {@code --home}); none when
+     * {@code ccd} itself is asked for help before any verb, so that its help lists them all.
+     */
     private static List<String> words(String[] args) {
         List<String> words = new java.util.ArrayList<>(2);
         for (int i = 0; i < args.length && words.size() < 2; i++) {
             String a = args[i];
             if (a.equals("--home")) {
                 i++;
-            } else if (a.startsWith("-")) {
-                if (words.isEmpty()) {
-                    return List.of(); // an option of ccd itself (--help, --version): all verbs
-                }
-                // an option of the verb: the group's sub-verb may still follow
-            } else {
+            } else if (words.isEmpty() && (a.equals("--help") || a.equals("-h"))) {
+                return List.of();
+            } else if (!a.startsWith("-")) {
                 words.add(a);
             }
         }

@@ -62,7 +62,8 @@ class CliWithoutDaemonTest {
         Cli.Result before = Cli.exactly("--home", home.toString(), "status", "--json");
         Cli.Result after = Cli.exactly("status", "--json", "--home", home.toString());
         Cli.Result nested = Cli.exactly("--home", home.toString(), "agent", "list", "--json");
-        for (Cli.Result r : List.of(before, after, nested)) {
+        Cli.Result equals = Cli.exactly("--home=" + home, "agent", "status", "x", "--json");
+        for (Cli.Result r : List.of(before, after, nested, equals)) {
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(ExitCodes.NOT_RUNNING);
             JsonNode error = JSON.readTree(r.out());
             assertThat(error.path("exit_code").asInt()).isEqualTo(3);

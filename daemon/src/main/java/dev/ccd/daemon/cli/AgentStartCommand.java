@@ -2,8 +2,8 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import dev.ccd.daemon.control.JsonTrees;
+import java.nio.file.Path;
 import picocli.CommandLine;
 
 /** {@code ccd agent start NAME --template T ...}: starts a run and waits for its handshake. */
@@ -140,8 +140,8 @@ final class AgentStartCommand extends BaseCommand {
         }
         String status = run.path("status").asText();
         if (status.equals("failed") || status.equals("crashed")) {
-            // it started, and ended at once: a configuration the runner found wanting, say
-            // a configuration the runner refused (a script with a bad line, say) is the command's fault
+            // it started, and ended at once; a configuration the runner refused (a script with a
+            // bad line, say) is the command's fault: a usage error
             int code = "bad_config".equals(run.path("end_reason").asText()) ? ExitCodes.USAGE : ExitCodes.FAILED;
             throw new CliException(code, name + ": run " + run.path("id").asText() + " " + status
                     + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : "")

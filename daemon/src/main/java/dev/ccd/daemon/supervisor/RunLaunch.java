@@ -146,7 +146,7 @@ final class RunLaunch {
         }
         try {
             // what the runner said until now is recorded before the row is read
-            store.committed().get(RECORD_WAIT.toSeconds(), TimeUnit.SECONDS);
+            store.committed().get(Supervisor.SETTLE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             // a blocked record: the row as it stands
         } catch (InterruptedException e) {

@@ -29,9 +29,17 @@ final class Format {
             return n + " B";
         }
         if (n < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+            return tenths(n / 1024.0) + " KiB";
         }
-        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+        return tenths(n / (1024.0 * 1024)) + " MiB";
+    }
+
+    /**
+     * One decimal, as {@code %.1f} would print it, without {@link java.util.Formatter}: its first
+     * use (locale data) costs every {@code ccd status} milliseconds.
+     */
+    static String tenths(double v) {
+        return java.math.BigDecimal.valueOf(v).setScale(1, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 
     static String cost(double usd) {
@@ -52,7 +60,10 @@ final class Format {
         StringBuilder sb = new StringBuilder();
         for (List<String> row : all) {
             for (int i = 0; i < row.size(); i++) {
-                sb.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+                sb.append(row.get(i));
+                if (i < row.size() - 1) {
+                    sb.append(" ".repeat(widths[i] - row.get(i).length() + 2));
+                }
             }
             sb.append('\n');
         }

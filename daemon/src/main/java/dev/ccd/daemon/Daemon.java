@@ -1,7 +1,10 @@
 package dev.ccd.daemon;
 
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.joran.spi.JoranException;
 import dev.ccd.daemon.control.ControlApi;
 import dev.ccd.daemon.control.ControlServer;
@@ -63,8 +66,16 @@ public final class Daemon {
 
     /** Starts a daemon in this JVM; returns once the control socket accepts requests. */
     public static Daemon start(CcdHome home) throws IOException, SQLException, AlreadyRunning {
+        return start(home, false);
+    }
+
+    /**
+     * As {@link #start(CcdHome)}; {@code logToStderr} also sends the log to stderr (in the
+     * foreground, where systemd's journal reads it).
+     */
+    public static Daemon start(CcdHome home, boolean logToStderr) throws IOException, SQLException, AlreadyRunning {
         home.ensureLayout();
-        configureLogging(home);
+        configureLogging(home, logToStderr);
         FileChannel lockChannel = FileChannel.open(home.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockChannel.tryLock();
         if (lock == null) {
@@ -147,7 +158,7 @@ public final class Daemon {
     }
 
     /** The daemon logs to {@code logs/daemon.log}, size-rotated; see logback-daemon.xml. */
-    private static void configureLogging(CcdHome home) {
+    private static void configureLogging(CcdHome home, boolean logToStderr) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return;
         }
@@ -159,6 +170,18 @@ public final class Daemon {
             configurator.doConfigure(Daemon.class.getResource("/logback-daemon.xml"));
         } catch (JoranException e) {
             System.err.println("ccd: logging configuration failed: " + e.getMessage());
+        }
+        if (logToStderr) {
+            PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+            encoder.setContext(context);
+            encoder.setPattern("%-5level [%thread] %logger{0} - %msg%n"); // the journal adds the time
+            encoder.start();
+            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+            console.setContext(context);
+            console.setTarget("System.err");
+            console.setEncoder(encoder);
+            console.start();
+            context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(console);
         }
     }
 }

@@ -18,9 +18,18 @@ public final class DaemonMain {
 
     /** Runs a daemon in this JVM until it shuts down; SIGTERM shuts it down cleanly. */
     public static int run(CcdHome home) {
+        return run(home, false);
+    }
+
+    /**
+     * As {@link #run(CcdHome)}; {@code foreground} also logs to stderr, and Ctrl-C shuts down as
+     * SIGTERM does. Either signal is a clean shutdown, so the exit code is 0 (not 143), which
+     * systemd reads as a stop that went well.
+     */
+    public static int run(CcdHome home, boolean foreground) {
         Daemon daemon;
         try {
-            daemon = Daemon.start(home);
+            daemon = Daemon.start(home, foreground);
         } catch (Daemon.AlreadyRunning e) {
             System.err.println("ccd: " + e.getMessage());
             return 1;
@@ -30,6 +39,13 @@ public final class DaemonMain {
         }
         Thread hook = new Thread(daemon::shutdown, "daemon-sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
+        // Handled rather than left to the JVM, whose default ends the process with 128 + 15
+        // before the shutdown is over; here it only starts it, and awaitShutdown returns after.
+        sun.misc.SignalHandler clean = signal -> new Thread(daemon::shutdown, "daemon-sigterm-handler").start();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), clean);
+        if (foreground) {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), clean);
+        }
         try {
             daemon.awaitShutdown();
         } catch (InterruptedException e) {

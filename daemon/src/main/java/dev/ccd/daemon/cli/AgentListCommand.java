@@ -28,12 +28,12 @@ final class AgentListCommand extends BaseCommand {
         }
         List<List<String>> rows = new ArrayList<>();
         for (JsonNode r : runs) {
-            rows.add(List.of(r.path("name").asText(), r.path("status").asText(), r.path("id").asText(),
-                    r.path("template").asText(), String.valueOf(r.path("last_iteration").asInt()),
+            rows.add(List.of(r.path("name").asText(), r.path("status").asText(), r.path("end_reason").asText("-"),
+                    r.path("id").asText(), r.path("template").asText(), String.valueOf(r.path("last_iteration").asInt()),
                     String.valueOf(r.path("tokens_in").asLong() + r.path("tokens_out").asLong()),
                     Format.cost(r.path("cost_usd").asDouble()), r.path("started_at").asText()));
         }
-        out().print(Format.table(List.of("NAME", "STATUS", "RUN", "TEMPLATE", "ITER", "TOKENS", "COST", "STARTED"), rows));
+        out().print(Format.table(List.of("NAME", "STATUS", "REASON", "RUN", "TEMPLATE", "ITER", "TOKENS", "COST", "STARTED"), rows));
         return ExitCodes.OK;
     }
 }

@@ -2,6 +2,7 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.JsonTrees;
 import java.io.IOException;
 import picocli.CommandLine;
 
@@ -16,17 +17,22 @@ final class AgentLogsCommand extends BaseCommand {
     boolean follow;
 
     @CommandLine.Option(names = "-n", paramLabel = "N", description = "last N events (default 50)")
-    int n = 50;
+    String n;
+
+    @CommandLine.Option(names = "--json", description = "print JSON (with -f: one event a line)")
+    boolean json;
 
     @Override
     public Integer call() {
-        if (n < 1) {
-            throw new CliException(ExitCodes.USAGE, "-n is " + n + "; expected a positive number of events");
+        long count = n == null ? 50 : Numbers.whole("-n", n, 1, 100_000, "events");
+        JsonNode logs = call("agent.logs", params().put("name", name).put("n", count));
+        if (json && !follow) {
+            printJson(logs);
+            return ExitCodes.OK;
         }
-        JsonNode logs = call("agent.logs", params().put("name", name).put("n", n));
         long last = 0;
         for (JsonNode e : logs.path("events")) {
-            out().println(Format.event(e));
+            out().println(json ? JsonTrees.write(e, false) : Format.event(e));
             last = e.path("id").asLong();
         }
         out().flush();
@@ -36,7 +42,7 @@ final class AgentLogsCommand extends BaseCommand {
         }
         try (ControlClient client = client()) {
             client.subscribe(params().put("name", name).put("since", last), e -> {
-                out().println(Format.event(e));
+                out().println(json ? JsonTrees.write(e, false) : Format.event(e));
                 out().flush();
                 return !"run_ended".equals(e.path("kind").asText());
             });

@@ -2,6 +2,7 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.control.JsonTrees;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -21,7 +22,7 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--workdir", paramLabel = "DIR", description = "working directory (default: $CCD_HOME/workspaces/NAME)")
     Path workdir;
 
-    @CommandLine.Option(names = "--provider", paramLabel = "P", description = "anthropic, openai or scripted (default: scripted)")
+    @CommandLine.Option(names = "--provider", paramLabel = "P", description = "anthropic, openai or scripted (default: config.json's; else scripted with --script; else the provider whose API key is set)")
     String provider;
 
     @CommandLine.Option(names = "--model", paramLabel = "M")
@@ -34,13 +35,13 @@ final class AgentStartCommand extends BaseCommand {
     Path script;
 
     @CommandLine.Option(names = "--interval", paramLabel = "SECONDS", description = "pause between iterations (default 0)")
-    Double interval;
+    String interval;
 
     @CommandLine.Option(names = "--ask", description = "mutating tool calls need approval")
     boolean ask;
 
-    @CommandLine.Option(names = "--max-iterations", paramLabel = "N")
-    Long maxIterations;
+    @CommandLine.Option(names = "--max-iterations", paramLabel = "N", description = "stop after N iterations, or 'unlimited'")
+    String maxIterations;
 
     @CommandLine.Option(names = "--max-tokens", paramLabel = "N",
             description = "token budget (in + out), or 'unlimited'; default 2000000 or config.json")
@@ -52,13 +53,13 @@ final class AgentStartCommand extends BaseCommand {
 
     @CommandLine.Option(names = "--permission-timeout", paramLabel = "SECONDS",
             description = "with --ask: an unanswered request is denied after this long (default 1800)")
-    Double permissionTimeout;
+    String permissionTimeout;
 
     @CommandLine.Option(names = "--restart", paramLabel = "POLICY", description = "never or on-crash (default never)")
     String restart;
 
     @CommandLine.Option(names = "--max-restarts", paramLabel = "N", description = "default 3")
-    Long maxRestarts;
+    String maxRestarts;
 
     @CommandLine.Option(names = "--sandbox", paramLabel = "on|off",
             description = "run the agent's tools in a bubblewrap sandbox (default on, or config.json)")
@@ -78,29 +79,37 @@ final class AgentStartCommand extends BaseCommand {
         if (workdir != null) {
             p.put("workdir", workdir.toAbsolutePath().normalize().toString());
         }
+        // the workdir of a template made for the repository at hand (autoresearch's)
+        p.put("cwd", Path.of("").toAbsolutePath().toString());
         putIfSet(p, "provider", provider);
         putIfSet(p, "model", model);
         putIfSet(p, "base_url", baseUrl);
         if (script != null) {
             p.put("script", script.toAbsolutePath().normalize().toString());
         }
-        if (interval != null) {
-            p.put("interval_s", interval);
+        Double intervalS = Numbers.decimal("--interval", interval, 0, 86_400, "seconds");
+        if (intervalS != null) {
+            p.put("interval_s", intervalS);
         }
         if (ask) {
             p.put("ask", true);
         }
-        if (maxIterations != null) {
-            p.put("max_iterations", maxIterations);
+        Object iterations = Numbers.wholeOrUnlimited("--max-iterations", maxIterations, 1, Integer.MAX_VALUE, "iterations");
+        if (iterations instanceof Long n) {
+            p.put("max_iterations", n);
+        } else if (iterations != null) {
+            p.put("max_iterations", Numbers.UNLIMITED);
         }
         BudgetOptions.put(p, "max_tokens", "--max-tokens", maxTokens, true);
         BudgetOptions.put(p, "max_cost_usd", "--max-cost", maxCost, false);
-        if (permissionTimeout != null) {
-            p.put("permission_timeout_s", permissionTimeout);
+        Double permissionTimeoutS = Numbers.decimal("--permission-timeout", permissionTimeout, 1, 7 * 86_400, "seconds");
+        if (permissionTimeoutS != null) {
+            p.put("permission_timeout_s", permissionTimeoutS);
         }
         putIfSet(p, "restart", restart);
-        if (maxRestarts != null) {
-            p.put("max_restarts", maxRestarts);
+        Long restarts = Numbers.whole("--max-restarts", maxRestarts, 0, 1000, "restarts");
+        if (restarts != null) {
+            p.put("max_restarts", restarts);
         }
         Boolean sandboxed = onOff("--sandbox", sandbox);
         Boolean networked = onOff("--network", network);
@@ -115,7 +124,7 @@ final class AgentStartCommand extends BaseCommand {
             p.put("network", networked);
         }
         // API keys travel from this shell to the runner's environment only: never stored.
-        ObjectNode env = JSON.createObjectNode();
+        ObjectNode env = JsonTrees.object();
         for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
             String value = System.getenv(var);
             if (value != null && !value.isEmpty()) {
@@ -131,17 +140,28 @@ final class AgentStartCommand extends BaseCommand {
         }
         String status = run.path("status").asText();
         if (status.equals("failed") || status.equals("crashed")) {
-            // it started, and ended at once: a configuration the runner found wanting, say
-            throw new CliException(ExitCodes.FAILED, name + ": run " + run.path("id").asText() + " " + status
+            // it started, and ended at once; a configuration the runner refused (a script with a
+            // bad line, say) is the command's fault: a usage error
+            int code = "bad_config".equals(run.path("end_reason").asText()) ? ExitCodes.USAGE : ExitCodes.FAILED;
+            throw new CliException(code, name + ": run " + run.path("id").asText() + " " + status
                     + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : "")
                     + (status.equals("crashed") ? " (see ccd agent status " + name + " for a pending restart)" : ""));
         }
         if (run.hasNonNull("ended_at")) {
-            out().printf("started %s: run %s ended at once, %s%n", name, run.path("id").asText(), status);
+            out().printf("started %s: run %s ended at once, %s%n", name, run.path("id").asText(),
+                    AgentStatusCommand.statusAndReason(run));
             return ExitCodes.OK;
         }
         out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
                 run.path("pid").asLong(), status);
+        if (!run.path("args").asText("").equals(args == null ? "" : args.strip())) {
+            out().printf("  args %s (the template's defaults for this workdir)%n", run.path("args").asText());
+        }
+        if (workdir == null) {
+            out().println("  workdir " + run.path("workdir").asText());
+        }
+        out().println("  provider " + run.path("provider").asText()
+                + (run.path("model").asText("").isEmpty() ? "" : ", model " + run.path("model").asText()));
         return ExitCodes.OK;
     }
 

@@ -14,21 +14,26 @@ final class AgentStatusCommand extends BaseCommand {
     @CommandLine.Option(names = "--json", description = "print JSON")
     boolean json;
 
+    @CommandLine.Option(names = "-n", paramLabel = "N", description = "the last N iterations (default 10)")
+    String n;
+
     @Override
     public Integer call() {
-        JsonNode s = call("agent.status", params().put("name", name));
+        long iterations = n == null ? 10 : Numbers.whole("-n", n, 1, 100_000, "iterations");
+        JsonNode s = call("agent.status", params().put("name", name).put("n", iterations));
         if (json) {
             printJson(s);
             return ExitCodes.OK;
         }
         JsonNode r = s.path("run");
-        out().printf("%s: %s (run %s, template %s, provider %s%s)%n", r.path("name").asText(), r.path("status").asText(),
+        out().printf("%s: %s (run %s, template %s, provider %s%s)%n", r.path("name").asText(), statusAndReason(r),
                 r.path("id").asText(), r.path("template").asText(), r.path("provider").asText(),
                 r.hasNonNull("pid") ? ", pid " + r.path("pid").asLong() : "");
         out().printf(Locale.ROOT, "  started %s%s%n", r.path("started_at").asText(),
                 r.hasNonNull("ended_at") ? ", ended " + r.path("ended_at").asText() : "");
-        out().printf(Locale.ROOT, "  iterations %d, tokens %d in + %d out, cost %s%n", r.path("last_iteration").asInt(),
-                r.path("tokens_in").asLong(), r.path("tokens_out").asLong(), Format.cost(r.path("cost_usd").asDouble()));
+        out().printf(Locale.ROOT, "  iterations %d, %s (%d in + %d out), cost %s%n", r.path("last_iteration").asInt(),
+                Format.tokens(r), r.path("tokens_in").asLong(), r.path("tokens_out").asLong(),
+                Format.cost(r.path("cost_usd").asDouble()));
         out().println("  workdir " + r.path("workdir").asText());
         if (r.hasNonNull("sandbox")) {
             // runs recorded before ccd had sandboxes have no value, and no line
@@ -52,9 +57,19 @@ final class AgentStatusCommand extends BaseCommand {
             out().println("  error: " + r.path("error").asText());
         }
         for (JsonNode it : s.path("iterations")) {
-            out().printf(Locale.ROOT, "  #%d %s %s%n", it.path("iteration").asInt(), it.path("status").asText(),
+            out().printf(Locale.ROOT, "  #%d %s%s%s %s%n", it.path("iteration").asInt(), it.path("status").asText(),
+                    it.hasNonNull("duration_s") ? String.format(Locale.ROOT, " %.1fs", it.path("duration_s").asDouble()) : "",
+                    it.path("wait_s").asDouble() >= 0.05
+                            ? String.format(Locale.ROOT, " +%.1fs waiting", it.path("wait_s").asDouble()) : "",
                     it.path("summary").asText(""));
         }
         return ExitCodes.OK;
+    }
+
+    /** {@code completed (max_iterations)}; the status alone while live, or when the reason says no more. */
+    static String statusAndReason(JsonNode run) {
+        String status = run.path("status").asText();
+        String reason = run.path("end_reason").asText("");
+        return reason.isEmpty() || reason.equals(status) ? status : status + " (" + reason + ")";
     }
 }

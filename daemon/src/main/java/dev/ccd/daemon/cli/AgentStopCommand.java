@@ -12,16 +12,14 @@ final class AgentStopCommand extends BaseCommand {
 
     @CommandLine.Option(names = "--timeout", paramLabel = "SECONDS",
             description = "SIGKILL after this many seconds (SIGTERM at 2 s or half of it); default 5")
-    Double timeout;
+    String timeout;
 
     @Override
     public Integer call() {
-        if (timeout != null && !(timeout > 0 && timeout <= 3600)) {
-            throw new CliException(ExitCodes.USAGE, "--timeout is " + timeout + "; expected seconds in (0, 3600]");
-        }
+        Double seconds = Numbers.decimal("--timeout", timeout, 0.001, 3600, "seconds");
         var p = params().put("name", name);
-        if (timeout != null) {
-            p.put("timeout_s", timeout);
+        if (seconds != null) {
+            p.put("timeout_s", seconds);
         }
         JsonNode run = call("agent.stop", p);
         out().printf("%s: run %s %s after %d iterations%n", name, run.path("id").asText(),

@@ -1,12 +1,11 @@
 package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.JsonTrees;
 import dev.ccd.daemon.control.RpcException;
-import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,12 +15,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
 /**
- * What every verb shares: {@code --home}, the output writers (injected, so tests capture them),
+ * What every verb shares: the home ({@code --home} is {@link Main}'s), the output writers (injected, so tests capture them),
  * and calls to the daemon with errors mapped to exit codes: invalid params are usage errors (2),
  * other refusals failures (1), no daemon 3.
  */
 abstract class BaseCommand implements Callable<Integer> {
-    static final ObjectMapper JSON = MessageCodec.mapper();
     /** Calls that may take seconds (a handshake, a stop ladder), and what the wait is for. */
     private static final Map<String, String> SLOW_CALLS = Map.of(
             "agent.start", "starting the agent",
@@ -31,9 +29,6 @@ abstract class BaseCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = "--home", paramLabel = "DIR",
-            description = "ccd home (default: $CCD_HOME, else ~/.ccd)")
-    Path homeOption;
 
     PrintWriter out() {
         return spec.commandLine().getOut();
@@ -43,8 +38,9 @@ abstract class BaseCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /** {@code --home} wherever it was typed (an option every command inherits from {@code ccd}). */
     CcdHome home() {
-        return CcdHome.resolve(homeOption);
+        return CcdHome.resolve(((Main) spec.root().userObject()).home);
     }
 
     ControlClient client() {
@@ -72,19 +68,16 @@ abstract class BaseCommand implements Callable<Integer> {
 
     static CliException fromRpc(ControlClient.RpcError e) {
         int code = e.code() == RpcException.INVALID_PARAMS ? ExitCodes.USAGE : ExitCodes.FAILED;
-        return new CliException(code, e.getMessage());
+        // the wire's "invalid params: " says nothing to a person at a command line
+        return new CliException(code, e.getMessage().replaceFirst("^invalid params: ", ""));
     }
 
     static ObjectNode params() {
-        return JSON.createObjectNode();
+        return JsonTrees.object();
     }
 
     void printJson(JsonNode node) {
-        try {
-            out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.FAILED, e.getMessage());
-        }
+        out().println(JsonTrees.write(node, true));
     }
 
     /** Dots on stderr while a wait lasts, when stderr is a terminal. */

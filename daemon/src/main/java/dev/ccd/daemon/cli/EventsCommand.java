@@ -2,6 +2,7 @@ package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.control.JsonTrees;
 import java.io.IOException;
 import picocli.CommandLine;
 
@@ -13,20 +14,26 @@ final class EventsCommand extends BaseCommand {
     boolean follow;
 
     @CommandLine.Option(names = "--since", paramLabel = "ID", description = "events after this id (default: the last 100)")
-    Long since;
+    String since;
+
+    @CommandLine.Option(names = "--json", description = "print JSON: one array, or with -f one object a line")
+    boolean json;
 
     @Override
     public Integer call() {
-        if (since != null && since < 0) {
-            throw new CliException(ExitCodes.USAGE, "--since is " + since + "; expected an event id >= 0");
-        }
+        Long sinceId = Numbers.whole("--since", since, 0, Long.MAX_VALUE, "event id");
         var p = params().put("n", 100);
-        if (since != null) {
-            p.put("since", since).put("from_start", true);
+        if (sinceId != null) {
+            p.put("since", sinceId).put("from_start", true);
         }
-        long last = since == null ? 0 : since;
-        for (JsonNode e : call("events.list", p)) {
-            out().println(Format.event(e));
+        long last = sinceId == null ? 0 : sinceId;
+        JsonNode events = call("events.list", p);
+        if (json && !follow) {
+            printJson(events);
+            return ExitCodes.OK;
+        }
+        for (JsonNode e : events) {
+            out().println(withId(e));
             last = e.path("id").asLong();
         }
         out().flush();
@@ -35,7 +42,7 @@ final class EventsCommand extends BaseCommand {
         }
         try (ControlClient client = client()) {
             client.subscribe(params().put("since", last), e -> {
-                out().println(Format.event(e));
+                out().println(withId(e));
                 out().flush();
                 return true;
             });
@@ -45,5 +52,10 @@ final class EventsCommand extends BaseCommand {
             throw new CliException(ExitCodes.FAILED, "following events: " + e.getMessage());
         }
         return ExitCodes.OK;
+    }
+
+    /** An event with its id first: the id {@code --since} takes. */
+    private String withId(JsonNode e) {
+        return json ? JsonTrees.write(e, false) : "#" + e.path("id").asLong() + " " + Format.event(e);
     }
 }

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ccd.daemon.control.JsonTrees;
 import dev.ccd.protocol.Excerpt;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +29,17 @@ final class Format {
             return n + " B";
         }
         if (n < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+            return tenths(n / 1024.0) + " KiB";
         }
-        return String.format(Locale.ROOT, "%.1f MiB", n / (1024.0 * 1024));
+        return tenths(n / (1024.0 * 1024)) + " MiB";
+    }
+
+    /**
+     * One decimal, as {@code %.1f} would print it, without {@link java.util.Formatter}: its first
+     * use (locale data) costs every {@code ccd status} milliseconds.
+     */
+    static String tenths(double v) {
+        return java.math.BigDecimal.valueOf(v).setScale(1, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 
     static String cost(double usd) {
@@ -51,7 +60,10 @@ final class Format {
         StringBuilder sb = new StringBuilder();
         for (List<String> row : all) {
             for (int i = 0; i < row.size(); i++) {
-                sb.append(i == row.size() - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
+                sb.append(row.get(i));
+                if (i < row.size() - 1) {
+                    sb.append(" ".repeat(widths[i] - row.get(i).length() + 2));
+                }
             }
             sb.append('\n');
         }
@@ -63,9 +75,9 @@ final class Format {
         JsonNode p = e.path("payload");
         String time = e.path("ts").asText();
         String what = switch (e.path("kind").asText()) {
-            case "iteration" -> String.format(Locale.ROOT, "iteration %d %s (%.1fs, %d+%d tokens): %s",
+            case "iteration" -> String.format(Locale.ROOT, "iteration %d %s (%.1fs, %s): %s",
                     p.path("iteration").asInt(), p.path("status").asText(), p.path("duration_s").asDouble(),
-                    p.path("tokens_in").asLong(), p.path("tokens_out").asLong(), oneLine(p.path("summary").asText("")));
+                    tokens(p), oneLine(p.path("summary").asText("").replaceFirst("^" + p.path("status").asText() + ": ", "")));
             case "notify" -> "notice: " + p.path("text").asText();
             case "task_started" -> "task " + p.path("task_id").asText() + " started: " + oneLine(p.path("command").asText());
             case "task_done" -> String.format(Locale.ROOT, "task %s %s%s after %.1fs", p.path("task_id").asText(),
@@ -78,25 +90,35 @@ final class Format {
                     .replace('_', ' ') + " " + p.path("request_id").asText()
                     + (p.hasNonNull("reason") ? ": " + p.path("reason").asText() : "");
             case "paused_budget" -> "paused: budget " + p.path("reason").asText() + " reached (used "
-                    + (p.path("used").path("tokens_in").asLong() + p.path("used").path("tokens_out").asLong()) + " tokens, "
-                    + cost(p.path("used").path("cost_usd").asDouble()) + ")";
-            case "run_ended" -> "run ended " + p.path("status").asText() + " (" + p.path("reason").asText() + ")"
+                    + tokens(p.path("used")) + ", " + cost(p.path("used").path("cost_usd").asDouble()) + ")";
+            case "run_ended" -> "run ended " + p.path("status").asText()
+                    + (p.path("reason").asText().equals(p.path("status").asText())
+                            || p.path("error").asText("").startsWith(p.path("reason").asText() + ":")
+                            ? "" : " (" + p.path("reason").asText() + ")")
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
-            default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
+            default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + JsonTrees.write(p, false));
         };
         String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";
         return time + run + " " + what;
     }
 
+    /**
+     * The one token figure: in + out, as budgets count them ({@code max_tokens} is a limit on
+     * this sum), from any object with {@code tokens_in} and {@code tokens_out}.
+     */
+    static String tokens(JsonNode usage) {
+        return usage.path("tokens_in").asLong() + usage.path("tokens_out").asLong() + " tokens";
+    }
+
     /** A tool call's input for a person: the command of bash, the path of file tools, else JSON. */
     static String toolInput(String tool, JsonNode input) {
         String text = switch (tool) {
-            case "bash", "background_run" -> input.path("command").asText(input.toString());
+            case "bash", "background_run" -> input.path("command").asText(JsonTrees.write(input, false));
             case "write_file" -> input.path("path").asText() + " (" + input.path("content").asText().length() + " chars)";
             case "edit_file" -> input.path("path").asText() + ": replace " + input.path("old_text").asText().length()
                     + " chars";
             case "background_stop" -> "stop " + input.path("task_id").asText() + (input.path("force").asBoolean() ? " (force)" : "");
-            default -> input.toString();
+            default -> JsonTrees.write(input, false);
         };
         return oneLine(text);
     }

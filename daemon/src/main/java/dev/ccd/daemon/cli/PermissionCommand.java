@@ -6,8 +6,7 @@ import java.util.List;
 import picocli.CommandLine;
 
 /** {@code ccd permission list | approve ID | deny ID [--reason TEXT]}: answer {@code --ask} runs. */
-@CommandLine.Command(name = "permission", description = "List and answer permission requests of --ask runs.",
-        subcommands = {PermissionCommand.ListRequests.class, PermissionCommand.Approve.class, PermissionCommand.Deny.class})
+@CommandLine.Command(name = "permission", description = "List and answer permission requests of --ask runs.")
 final class PermissionCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

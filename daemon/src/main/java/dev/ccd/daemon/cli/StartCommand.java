@@ -29,7 +29,7 @@ import picocli.CommandLine;
 final class StartCommand extends BaseCommand {
     static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
 
-    @CommandLine.Option(names = "--foreground", description = "stay attached (for systemd); logs go to logs/daemon.log")
+    @CommandLine.Option(names = "--foreground", description = "stay attached (for systemd): logs go to stderr and logs/daemon.log; SIGTERM stops it, exit 0")
     boolean foreground;
 
     @Override
@@ -41,7 +41,7 @@ final class StartCommand extends BaseCommand {
                     + " (pid " + running.get() + ")");
         }
         if (foreground) {
-            return DaemonMain.run(home) == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+            return DaemonMain.run(home, true) == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
         home.ensureLayout();
         Path console = home.logs().resolve("daemon.out");

@@ -80,8 +80,7 @@ final class AgentStartRequest {
             p.withDefaults(MessageCodec.mapper().createObjectNode().put("cache_ttl", templateTtl.strip()),
                     "template " + template.name());
         }
-        TemplateArgs.checkRequired(header, template.name(), p.optionalString("args"));
-        String provider = p.oneOf("provider", "scripted", PROVIDERS);
+        String provider = p.oneOf("provider", defaultProvider(p), PROVIDERS);
         Path script = null;
         String scriptParam = p.optionalString("script");
         if (scriptParam != null) {
@@ -93,11 +92,16 @@ final class AgentStartRequest {
             throw RpcException.invalidParam("script", "is required with provider scripted (a JSONL file of model turns)");
         }
         String workdirParam = p.optionalString("workdir");
+        if (workdirParam == null && "cwd".equals(header.values().get("workdir"))) {
+            // a template made for the repository at hand (autoresearch): where the command was typed
+            workdirParam = p.optionalString("cwd");
+        }
         Path workdir = workdirParam == null ? home.workspaces().resolve(name) : absolute(p, "workdir", workdirParam);
         if (workdirParam != null && !Files.isDirectory(workdir)) {
             throw p.invalid("workdir", "is '" + workdir + "', which is not a directory");
         }
-        Integer maxIterations = p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
+        String args = TemplateArgs.withDefaults(header, template.name(), p.optionalString("args"), workdir);
+        Integer maxIterations = Budgets.iterations(p);
         Budgets.Limit<Long> tokens = Budgets.tokens(p);
         Budgets.Limit<Double> cost = Budgets.cost(p);
         // Boxed on purpose: an unlimited limit is a null value, which a primitive default would unbox.
@@ -148,7 +152,7 @@ final class AgentStartRequest {
         RunSpec.RestartPolicy restart = p.oneOf("restart", "never", RESTART).equals("on-crash")
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
-        RunSpec spec = new RunSpec(name, template.name(), header.body(), p.optionalString("args"), workdir, config,
+        RunSpec spec = new RunSpec(name, template.name(), header.body(), args, workdir, config,
                 restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets);
         // Only a request that passed every check may leave something behind.
         Files.createDirectories(workdir);
@@ -284,6 +288,30 @@ final class AgentStartRequest {
 
     private static boolean blank(String value) {
         return value == null || value.isBlank();
+    }
+
+    /**
+     * No provider given (nor in config.json): a script means the scripted model; else the
+     * provider whose key is set (the CLI's environment, then the daemon's), Anthropic first.
+     * With none of these there is no guess: the error says how to choose.
+     */
+    private String defaultProvider(Params p) throws RpcException {
+        if (p.optionalString("provider") != null) {
+            return null;
+        }
+        if (p.optionalString("script") != null) {
+            return "scripted";
+        }
+        JsonNode env = p.get("env");
+        for (String provider : List.of("anthropic", "openai")) {
+            String key = PROVIDER_KEY.get(provider);
+            if (env != null && !blank(env.path(key).asText(null)) || !blank(daemonEnvironment.get(key))) {
+                return provider;
+            }
+        }
+        throw RpcException.invalidParam("provider", "is not given and none can be chosen: set ANTHROPIC_API_KEY"
+                + " (or OPENAI_API_KEY) in the environment, give --provider anthropic|openai (--base-url for a local"
+                + " server), or --script FILE for the scripted model; or set \"provider\" in config.json");
     }
 
     static String available(TemplateCatalog templates) {

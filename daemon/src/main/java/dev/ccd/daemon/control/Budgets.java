@@ -38,6 +38,11 @@ final class Budgets {
         return v == null ? null : new Limit<>(v);
     }
 
+    /** The iteration limit the params give: null when none or {@code "unlimited"}. */
+    static Integer iterations(Params p) throws RpcException {
+        return isUnlimited(p, "max_iterations") ? null : p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
+    }
+
     private static boolean isUnlimited(Params p, String field) throws RpcException {
         JsonNode v = p.get(field);
         if (v != null && v.isTextual()) {

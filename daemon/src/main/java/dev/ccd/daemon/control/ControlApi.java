@@ -72,8 +72,12 @@ public final class ControlApi {
                 case "agent.stop" -> JSON.valueToTree(supervisor.stop(p.requiredString("name"),
                         Duration.ofMillis(Math.round(1000 * Optional.ofNullable(p.optionalDouble("timeout_s", 0.1, 3600))
                                 .orElse(5.0)))));
-                case "agent.list" -> JSON.valueToTree(store.listRuns(p.bool("all", false)));
-                case "agent.status" -> agentStatus(p.requiredString("name"));
+                case "agent.list" -> {
+                    ArrayNode runs = JSON.createArrayNode();
+                    store.listRuns(p.bool("all", false)).forEach(r -> runs.add(runJson(r)));
+                    yield runs;
+                }
+                case "agent.status" -> agentStatus(p.requiredString("name"), (int) p.longValue("n", 10, 1, 100_000));
                 case "agent.resume" -> {
                     String name = p.requiredString("name");
                     ObjectNode r = JSON.createObjectNode();
@@ -114,6 +118,8 @@ public final class ControlApi {
                 case FAILED -> RpcException.FAILED;
             };
             throw new RpcException(code, e.getMessage());
+        } catch (TemplateCatalog.NotText e) {
+            throw new RpcException(RpcException.INVALID_PARAMS, "template " + e.getMessage(), "template");
         } catch (SQLException | IOException e) {
             throw new RpcException(RpcException.INTERNAL_ERROR, "internal error: " + e.getMessage());
         }
@@ -175,16 +181,56 @@ public final class ControlApi {
         return s;
     }
 
-    private JsonNode agentStatus(String name) throws RpcException, SQLException {
+    /**
+     * A run for the CLI: as recorded, but with a pid only while the run is live (the record keeps
+     * an ended run's last pid, which may by now be another process's).
+     */
+    private static ObjectNode runJson(RunRow run) {
+        ObjectNode node = JSON.valueToTree(run);
+        if (!run.status().isLive()) {
+            node.putNull("pid");
+        }
+        return node;
+    }
+
+    private JsonNode agentStatus(String name, int iterations) throws RpcException, SQLException {
         RunRow run = runOf(name);
         ObjectNode s = JSON.createObjectNode();
-        s.set("run", JSON.valueToTree(run));
-        s.set("iterations", JSON.valueToTree(store.iterations(run.id(), 5)));
+        s.set("run", runJson(run));
+        s.set("iterations", withWaits(JSON.valueToTree(store.iterations(run.id(), iterations)), run));
         supervisor.liveBudget(name).ifPresent(b -> s.set("budget", JSON.valueToTree(b)));
         supervisor.pendingRestart(name).ifPresent(pending -> s.putObject("pending_restart")
                 .put("previous_run_id", pending.previousRunId())
                 .put("due_at", pending.dueAt().toString()));
         return s;
+    }
+
+    /**
+     * Each iteration's {@code wait_s}: from its end to the next one's start (its background
+     * tasks, then the interval), which its {@code duration_s}, the model's and tools' time, leaves
+     * out; for the last one of a live run, the wait so far. Null when unknown.
+     */
+    private static ArrayNode withWaits(ArrayNode iterations, RunRow run) {
+        for (int i = 0; i < iterations.size(); i++) {
+            ObjectNode it = (ObjectNode) iterations.get(i);
+            Instant ended = instant(it.path("ended_at").asText(null));
+            Instant next = i + 1 < iterations.size() ? instant(iterations.get(i + 1).path("started_at").asText(null))
+                    : run.status().isLive() ? Instant.now() : null;
+            if (ended != null && next != null && !next.isBefore(ended)) {
+                it.put("wait_s", Duration.between(ended, next).toMillis() / 1000.0);
+            } else {
+                it.putNull("wait_s");
+            }
+        }
+        return iterations;
+    }
+
+    private static Instant instant(String ts) {
+        try {
+            return ts == null ? null : Instant.parse(ts);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     private JsonNode agentLogs(String name, int n) throws RpcException, SQLException {

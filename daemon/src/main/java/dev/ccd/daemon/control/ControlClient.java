@@ -1,10 +1,8 @@
 package dev.ccd.daemon.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.protocol.LineReader;
-import dev.ccd.protocol.MessageCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
@@ -21,7 +19,6 @@ import java.util.function.Predicate;
  * thread-safe; one per command.
  */
 public final class ControlClient implements AutoCloseable {
-    private static final ObjectMapper JSON = MessageCodec.mapper();
 
     private final SocketChannel channel;
     private final LineReader in;
@@ -78,8 +75,8 @@ public final class ControlClient implements AutoCloseable {
     /** Calls a method and returns its result. */
     public JsonNode call(String method, ObjectNode params) throws IOException, RpcError {
         long id = nextId++;
-        ObjectNode request = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
-        request.set("params", params == null ? JSON.createObjectNode() : params);
+        ObjectNode request = JsonTrees.object().put("jsonrpc", "2.0").put("id", id).put("method", method);
+        request.set("params", params == null ? JsonTrees.object() : params);
         IOException sendFailure = null;
         try {
             send(request);
@@ -124,7 +121,7 @@ public final class ControlClient implements AutoCloseable {
     }
 
     private void send(JsonNode request) throws IOException {
-        out.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.write((JsonTrees.write(request, false) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
@@ -139,7 +136,7 @@ public final class ControlClient implements AutoCloseable {
                 throw new IOException("the daemon sent a line over " + in.maxLineBytes() + " bytes");
             }
             if (length > 0) {
-                return JSON.readTree(in.buffer(), 0, length);
+                return JsonTrees.read(in.buffer(), 0, length);
             }
         }
     }

@@ -164,8 +164,14 @@ final class Params {
             return null;
         }
         if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.doubleValue() < min || v.doubleValue() > max) {
-            throw invalid(field, "must be a number from " + min + " to " + max + ", got " + v);
+            throw invalid(field, "must be a number from " + plain(min) + " to " + plain(max) + ", got "
+                    + (v.isNumber() ? plain(v.doubleValue()) : v.toString()));
         }
         return v.doubleValue();
+    }
+
+    /** A number as people write it: 86400, not 86400.0; 1000000000, not 1.0E9. */
+    static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 }

@@ -3,6 +3,8 @@ package dev.ccd.daemon.control;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.templates.FrontMatter;
 import dev.ccd.protocol.MessageCodec;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,19 +44,51 @@ final class TemplateArgs {
         return pairs;
     }
 
-    static void checkRequired(FrontMatter header, String template, String args) throws RpcException {
+    /**
+     * The args the run gets: those given, plus the template's {@code default_args} for required
+     * ones not given, when the workdir holds every file of {@code defaults_in} (a checkout laid out
+     * the way the defaults expect, such as karpathy/autoresearch's {@code train.py}, {@code
+     * prepare.py}, {@code program.md}). A required arg still missing is refused, saying what is
+     * missing and how to give it.
+     */
+    static String withDefaults(FrontMatter header, String template, String args, Path workdir) throws RpcException {
         List<String> required = header.requiredArgs();
         if (required.isEmpty()) {
-            return;
+            return args;
         }
         Map<String, String> given = parse(args);
         List<String> missing = required.stream().filter(k -> given.get(k) == null || given.get(k).isEmpty()).toList();
-        if (!missing.isEmpty()) {
-            throw RpcException.invalidParam("args", "lacks " + String.join(", ", missing) + ": template " + template
-                    + " needs " + String.join(", ", required) + " as key=value pairs, e.g. --args \""
-                    + String.join(" ", required.stream().map(k -> k + "=...").toList()) + "\" (see 'ccd templates show "
-                    + template + "')");
+        if (missing.isEmpty()) {
+            return args;
         }
+        Map<String, String> defaults = parse(header.values().get("default_args"));
+        List<String> marks = list(header.values().get("defaults_in"));
+        List<String> absent = marks.stream().filter(f -> !Files.exists(workdir.resolve(f))).toList();
+        if (!defaults.isEmpty() && absent.isEmpty() && defaults.keySet().containsAll(missing)) {
+            StringBuilder all = new StringBuilder(args == null ? "" : args.strip());
+            for (String key : missing) {
+                String value = defaults.get(key);
+                all.append(all.length() == 0 ? "" : " ").append(key).append('=')
+                        .append(value.matches("\\S+") ? value : "'" + value + "'");
+            }
+            return all.toString();
+        }
+        String how = "template " + template + " needs " + String.join(", ", required) + " as key=value pairs, e.g. --args \""
+                + String.join(" ", missing.stream().map(k -> k + "=" + (defaults.containsKey(k) ? quoted(defaults.get(k)) : "..."))
+                        .toList()) + "\" (see 'ccd templates show " + template + "')";
+        if (!defaults.isEmpty() && !absent.isEmpty()) {
+            how += "; in a checkout with " + String.join(", ", marks) + " they default to those values, and " + workdir
+                    + " has no " + String.join(", ", absent) + " (run it there, or give --workdir DIR)";
+        }
+        throw RpcException.invalidParam("args", "lacks " + String.join(", ", missing) + ": " + how);
+    }
+
+    private static String quoted(String value) {
+        return value.matches("\\S+") ? value : "'" + value + "'";
+    }
+
+    private static List<String> list(String value) {
+        return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s*,\\s*"));
     }
 
     /** The run defaults of the front matter as agent.start params. */

@@ -43,7 +43,7 @@ final class Rows {
                 RunStatus.fromDb(rs.getString(5)), rs.getString(6), rs.getString(7), rs.getString(8),
                 nullableLong(rs, 9), rs.getInt(10) != 0, rs.getString(11), rs.getInt(12), rs.getString(13),
                 rs.getString(14), rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getDouble(18),
-                nullableInt(rs, 19), rs.getString(20), rs.getString(21), rs.getString(22));
+                nullableInt(rs, 19), rs.getString(20), rs.getString(21), rs.getString(22), rs.getString(23));
     }
 
     static IterationRow iteration(ResultSet rs) throws SQLException {

@@ -7,6 +7,9 @@ package dev.ccd.daemon.store;
  *                for runs recorded before ccd knew sandboxes
  * @param network {@code on} or {@code off}: whether its tool processes had the network (always
  *                {@code on} with the sandbox off); null as {@code sandbox}
+ * @param endReason why the run ended, one word ({@code completed}, {@code max_iterations},
+ *                  {@code stagnation}, {@code script_exhausted}, {@code stopped}, {@code crashed},
+ *                  {@code failed}, {@code interrupted}, ...); null while it is live
  */
 public record RunRow(
         String id,
@@ -30,13 +33,14 @@ public record RunRow(
         Integer exitCode,
         String error,
         String sandbox,
-        String network) {
+        String network,
+        String endReason) {
 
     /** A new run, before its runner has started. */
     public static RunRow starting(String id, String name, String template, String args, String provider,
             String model, String workdir, boolean autoApprove, String restartOf, int restartCount, String startedAt,
             String sandbox, String network) {
         return new RunRow(id, name, template, args, RunStatus.STARTING, provider, model, workdir, null,
-                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network);
+                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network, null);
     }
 }

@@ -101,7 +101,11 @@ final class Schema {
                     "ALTER TABLE agent_iterations ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0",
                     "ALTER TABLE agent_iterations ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0",
                     "ALTER TABLE agent_runs ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0",
-                    "ALTER TABLE agent_runs ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"));
+                    "ALTER TABLE agent_runs ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0"),
+            // 5: why a run ended, in one word (completed, max_iterations, stagnation, script_exhausted,
+            // stopped, crashed, failed, bad_config, interrupted, ...); NULL while it is live, and for
+            // runs ended before the column existed
+            List.of("ALTER TABLE agent_runs ADD COLUMN end_reason TEXT"));
 
     private Schema() {
     }

@@ -2,6 +2,7 @@ package dev.ccd.daemon.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.protocol.Message;
+import dev.ccd.protocol.Usage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,8 @@ import java.util.function.Consumer;
 public final class Store implements AutoCloseable {
 
     private static final String LIVE = RunStatus.liveSqlList();
-    private static final String SELECT_RUNS = "SELECT " + Rows.RUN_COLUMNS + " FROM agent_runs";
+    /** Not in RUN_COLUMNS, which a new row is inserted with: a run's end reason comes with its end. */
+    private static final String SELECT_RUNS = "SELECT " + Rows.RUN_COLUMNS + ", end_reason FROM agent_runs";
 
     /** 64 MiB: the most a checkpointed WAL keeps of its file. */
     static final long JOURNAL_SIZE_LIMIT = 64L * 1024 * 1024;
@@ -177,6 +179,37 @@ public final class Store implements AutoCloseable {
         }));
     }
 
+    /**
+     * A budget pause: the status and its event, and the usage the runner counted, which the
+     * budget compares, so that every figure shown is that one. The part of it the open iteration
+     * has used so far (it has not ended, so its own account has not come) is put on that
+     * iteration, and the run's totals become the runner's; the iteration's end then adds only the
+     * rest.
+     */
+    public CompletableFuture<EventRow> pausedBudget(String runId, Usage used, ObjectNode payload) {
+        String ts = Timestamps.now();
+        String json = payload.toString();
+        return writer.submit(tx -> tx.atomically(t -> {
+            String open = " WHERE run_id = ? AND status = 'running' AND iteration ="
+                    + " (SELECT max(iteration) FROM agent_iterations WHERE run_id = ?)";
+            String more = "max(0, ? - (SELECT %s FROM agent_runs WHERE id = ?))";
+            t.update("UPDATE agent_iterations SET tokens_in = tokens_in + " + more.formatted("tokens_in")
+                    + ", tokens_out = tokens_out + " + more.formatted("tokens_out")
+                    + ", cost_usd = cost_usd + " + more.formatted("cost_usd") + open,
+                    used.tokensIn(), runId, used.tokensOut(), runId, used.costUsd(), runId, runId, runId);
+            t.update("UPDATE agent_runs SET tokens_in = max(tokens_in, ?), tokens_out = max(tokens_out, ?),"
+                    + " cost_usd = max(cost_usd, ?) WHERE id = ?", used.tokensIn(), used.tokensOut(), used.costUsd(), runId);
+            t.update("UPDATE agent_runs SET status = ? WHERE id = ? AND status IN " + LIVE + " AND status != 'stopping'",
+                    RunStatus.PAUSED_BUDGET.dbName(), runId);
+            return insertEvent(t, ts, "paused_budget", runId, json);
+        }));
+    }
+
+    /** Completes once every write submitted before it is committed (it writes nothing itself). */
+    public CompletableFuture<Void> committed() {
+        return writer.submit(tx -> null);
+    }
+
     public CompletableFuture<Void> setRunning(String runId, long pid) {
         // the pid always; 'running' only from 'starting': a stop, a pause or a question the
         // runner's first messages already recorded keep their status, and so does an end
@@ -189,9 +222,21 @@ public final class Store implements AutoCloseable {
                 + " VALUES (?,?,?,'running')", runId, iteration, ts);
     }
 
-    /** Records the end of an iteration and adds its usage to the run's totals, in one commit. */
+    /**
+     * Records the end of an iteration and adds its usage to the run's totals, in one commit. What
+     * a pause already counted of this iteration ({@link #pausedBudget}) is not counted twice.
+     */
     public CompletableFuture<Void> iterationDone(String runId, Message.IterationDone done, String ts) {
         return writer.submit(tx -> {
+            String counted = "coalesce((SELECT %s FROM agent_iterations WHERE run_id = ? AND iteration = ?), 0)";
+            tx.update("UPDATE agent_runs SET last_iteration = max(last_iteration, ?), tokens_in = tokens_in + ? - "
+                    + counted.formatted("tokens_in") + ", tokens_out = tokens_out + ? - " + counted.formatted("tokens_out")
+                    + ", cost_usd = cost_usd + ? - " + counted.formatted("cost_usd")
+                    + ", cache_write_tokens = cache_write_tokens + ? - " + counted.formatted("cache_write_tokens")
+                    + ", cache_read_tokens = cache_read_tokens + ? - " + counted.formatted("cache_read_tokens") + " WHERE id = ?",
+                    done.iteration(), done.tokensIn(), runId, done.iteration(), done.tokensOut(), runId, done.iteration(),
+                    done.costUsd(), runId, done.iteration(), done.cacheWriteTokens(), runId, done.iteration(),
+                    done.cacheReadTokens(), runId, done.iteration(), runId);
             tx.update("INSERT INTO agent_iterations(" + Rows.ITERATION_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)"
                     + " ON CONFLICT(run_id, iteration) DO UPDATE SET ended_at = excluded.ended_at,"
                     + " status = excluded.status, duration_s = excluded.duration_s, summary = excluded.summary,"
@@ -201,11 +246,6 @@ public final class Store implements AutoCloseable {
             tx.update("UPDATE agent_iterations SET cache_write_tokens = ?, cache_read_tokens = ?"
                     + " WHERE run_id = ? AND iteration = ?",
                     done.cacheWriteTokens(), done.cacheReadTokens(), runId, done.iteration());
-            tx.update("UPDATE agent_runs SET last_iteration = max(last_iteration, ?), tokens_in = tokens_in + ?,"
-                    + " tokens_out = tokens_out + ?, cost_usd = cost_usd + ?, cache_write_tokens = cache_write_tokens + ?,"
-                    + " cache_read_tokens = cache_read_tokens + ? WHERE id = ?",
-                    done.iteration(), done.tokensIn(), done.tokensOut(), done.costUsd(), done.cacheWriteTokens(),
-                    done.cacheReadTokens(), runId);
             return null;
         });
     }
@@ -223,10 +263,11 @@ public final class Store implements AutoCloseable {
             throw new IllegalArgumentException("not a terminal status: " + status);
         }
         String eventJson = event.toString();
+        String endReason = event.path("end_reason").asText(event.path("reason").asText(status.dbName()));
         return writer.submit(tx -> tx.atomically(t -> {
             insertEvent(t, ts, "run_ended", runId, eventJson);
-            boolean ended = t.update("UPDATE agent_runs SET status = ?, exit_code = ?, error = ?, ended_at = ?"
-                    + " WHERE id = ? AND status IN " + LIVE, status.dbName(), exitCode, error, ts, runId) == 1;
+            boolean ended = t.update("UPDATE agent_runs SET status = ?, exit_code = ?, error = ?, ended_at = ?, end_reason = ?"
+                    + " WHERE id = ? AND status IN " + LIVE, status.dbName(), exitCode, error, ts, endReason, runId) == 1;
             if (ended) {
                 closeOpenRows(t, runId, ts);
             }
@@ -253,7 +294,7 @@ public final class Store implements AutoCloseable {
                 if (endedAt == null || endedAt.compareTo(ts) > 0) {
                     endedAt = ts;
                 }
-                tx.update("UPDATE agent_runs SET status = 'interrupted', ended_at = ?,"
+                tx.update("UPDATE agent_runs SET status = 'interrupted', end_reason = 'interrupted', ended_at = ?,"
                         + " error = coalesce(error, 'the daemon stopped while the run was live') WHERE id = ?",
                         endedAt, id);
                 closeOpenRows(tx, id, endedAt);

@@ -36,7 +36,7 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
         String stopReason = runner.stopReason();
         if (exit != null) {
             return switch (exit.reason()) {
-                case STOPPED -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(stopReason, "stdin closed"),
+                case STOPPED -> new RunEnd(RunStatus.STOPPED, nonNull(stopReason, "stdin closed"),
                         code, null, by);
                 case MAX_ITERATIONS, SCRIPT_EXHAUSTED, STAGNATION, COMPLETED ->
                         new RunEnd(RunStatus.COMPLETED, exit.reason().wireName(), code, null, by);
@@ -54,7 +54,7 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
                         case SIGKILL -> "ignored the stop message and SIGTERM; ended by SIGKILL";
                         default -> "exited without an exit message after the stop";
                     };
-            return new RunEnd(RunStatus.STOPPED, "stopped: " + stopReason, code, how, by);
+            return new RunEnd(RunStatus.STOPPED, stopReason, code, how, by);
         }
         String tail = stderrTail(runner.stderrLog);
         String killedBecause = runner.killedBecause();
@@ -64,10 +64,24 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
         return new RunEnd(RunStatus.CRASHED, "crashed", code, error, by);
     }
 
+    /**
+     * Why the run ended, in one word, for {@code agent_runs.end_reason}: the runner's exit reason
+     * ({@code completed}, {@code max_iterations}, {@code stagnation}, ...), else {@code stopped}
+     * or {@code crashed}. ({@link #reason} says more for a stop: who asked.)
+     */
+    String endReason() {
+        return switch (status) {
+            case STOPPED -> "stopped";
+            case CRASHED -> "crashed";
+            default -> reason;
+        };
+    }
+
     ObjectNode payload() {
         ObjectNode node = MessageCodec.mapper().createObjectNode()
                 .put("status", status.dbName())
                 .put("reason", reason)
+                .put("end_reason", endReason())
                 .put("ended_by", endedBy.name().toLowerCase(java.util.Locale.ROOT));
         if (exitCode != null) {
             node.put("exit_code", exitCode);

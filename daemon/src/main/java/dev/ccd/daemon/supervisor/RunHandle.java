@@ -31,6 +31,12 @@ final class RunHandle {
     final CompletableFuture<RunRow> ended = new CompletableFuture<>();
     /** Completed when the first iteration starts (the runner took its config) or the run ends. */
     final CompletableFuture<Void> underway = new CompletableFuture<>();
+    /**
+     * Completed when the first iteration has come to its first account: done, a question, a
+     * pause, or the run's end. An {@code --ask} run's start waits for it (briefly), so that it
+     * answers with the status the run has, not the one it had an instant before it asked.
+     */
+    final CompletableFuture<Void> settled = new CompletableFuture<>();
 
     /** The runner's own account of its end, if it gave one. Reader thread; see the class header. */
     Message.Exit exitMessage;

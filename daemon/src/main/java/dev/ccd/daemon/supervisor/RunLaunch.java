@@ -136,6 +136,23 @@ final class RunLaunch {
             Thread.currentThread().interrupt();
         }
         try {
+            if (run.spec.config().ask()) {
+                run.settled.get(Supervisor.SETTLE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException | ExecutionException e) {
+            // still at its first turn: running is what it is
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            // what the runner said until now is recorded before the row is read
+            store.committed().get(Supervisor.SETTLE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // a blocked record: the row as it stands
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
             return store.run(run.runId).orElse(ready);
         } catch (SQLException e) {
             return ready;

@@ -69,6 +69,7 @@ final class RunRecorder {
             runner.underway.complete(null);
         } else if (message instanceof Message.IterationDone done) {
             store.iterationDone(runId, done, Timestamps.now());
+            runner.settled.complete(null);
             // the message as the runner sent it (op included): the cheapest payload there is
             store.eventJson("iteration", runId, MessageCodec.encodeToString(done));
         } else if (message instanceof Message.TaskStarted task && !TASK_ID.matcher(task.taskId()).matches()) {
@@ -83,14 +84,17 @@ final class RunRecorder {
             store.event("task_done", runId, json(message));
         } else if (message instanceof Message.PermissionRequest request) {
             approvals.onRequest(runner, request);
+            runner.settled.complete(null);
         } else if (message instanceof Message.PausedBudget paused) {
             runner.onPaused(paused);
-            store.setLiveStatus(runId, RunStatus.PAUSED_BUDGET, "paused_budget", json(message));
+            store.pausedBudget(runId, paused.used(), json(message));
+            runner.settled.complete(null);
         } else if (message instanceof Message.Resumed) {
             runner.onResumed();
             store.setLiveStatus(runId, RunStatus.RUNNING, "resumed", null);
         } else if (message instanceof Message.Exit exit) {
             runner.exitMessage = exit;
+            runner.settled.complete(null);
             // The runner is leaving: a stdin it may still be reading would delay its JVM's exit.
             runner.pipe().closeStdin("the runner said exit");
             if (!runner.ready.isDone()) {

@@ -41,6 +41,8 @@ public final class Supervisor {
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
     /** How long a start waits, after the handshake, for the first iteration to begin (or the run to end). */
     static final Duration UNDERWAY_WAIT = Duration.ofSeconds(5);
+    /** How long an {@code --ask} run's start waits, after that, for its first question or account. */
+    static final Duration SETTLE_WAIT = Duration.ofSeconds(2);
     static final Duration TERM_AFTER = Duration.ofSeconds(2);
     static final Duration KILL_AFTER = Duration.ofSeconds(5);
     /** How long shutdown waits for the ends of runs it had to SIGKILL to be recorded. */
@@ -313,6 +315,7 @@ public final class Supervisor {
             run.ended.completeExceptionally(e);
         }
         run.underway.complete(null);
+        run.settled.complete(null);
     }
 
     /** Decided by {@link Restarts}; the pending restart holds the name until it fires or a stop cancels it. */

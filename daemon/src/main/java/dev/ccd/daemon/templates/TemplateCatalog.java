@@ -2,6 +2,9 @@ package dev.ccd.daemon.templates;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -34,14 +37,24 @@ public final class TemplateCatalog {
         this.userDir = userDir;
     }
 
-    /** A template: name, where it comes from ({@code built-in}, {@code user} or a path), its text. */
-    public record Template(String name, String source, String text) {
+    /**
+     * A template: name, where it comes from ({@code built-in}, {@code user} or a path), its text;
+     * {@code problem} says why a listed file cannot be used (its text is then empty), else null.
+     */
+    public record Template(String name, String source, String text, String problem) {
+        public Template(String name, String source, String text) {
+            this(name, source, text, null);
+        }
+
         public FrontMatter frontMatter() {
             return FrontMatter.parse(text);
         }
 
         /** The header's description, else the first Markdown heading, for listings. */
         public String description() {
+            if (problem != null) {
+                return "(cannot be used: " + problem + ")";
+            }
             String described = frontMatter().values().get("description");
             if (described != null && !described.isBlank()) {
                 return described;
@@ -55,6 +68,16 @@ public final class TemplateCatalog {
         }
     }
 
+    /**
+     * The catalog of this installation (the runner jar from {@code -Dccd.runner.dir}, as
+     * {@code scripts/ccd} sets it) and a home's templates: what the daemon would see, read
+     * without it.
+     */
+    public static TemplateCatalog installed(Path userDir) {
+        String dir = System.getProperty("ccd.runner.dir", "");
+        return new TemplateCatalog(Path.of(dir).toAbsolutePath().resolve("ccd-runner.jar"), userDir);
+    }
+
     /** All templates by name, user templates overriding built-in ones. */
     public List<Template> list() throws IOException {
         Map<String, Template> byName = new TreeMap<>();
@@ -65,7 +88,12 @@ public final class TemplateCatalog {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(userDir, "*.md")) {
                 for (Path file : files) {
                     String name = stripMd(file.getFileName().toString());
-                    byName.put(name, new Template(name, "user", Files.readString(file, StandardCharsets.UTF_8)));
+                    try {
+                        byName.put(name, new Template(name, "user", read(file)));
+                    } catch (NotText e) {
+                        // one bad file must not hide the others
+                        byName.put(name, new Template(name, "user", "", e.getMessage()));
+                    }
                 }
             }
         }
@@ -82,15 +110,14 @@ public final class TemplateCatalog {
             if (!Files.isRegularFile(file)) {
                 return Optional.empty();
             }
-            return Optional.of(new Template(stripMd(file.getFileName().toString()), file.toString(),
-                    Files.readString(file, StandardCharsets.UTF_8)));
+            return Optional.of(new Template(stripMd(file.getFileName().toString()), file.toString(), read(file)));
         }
         if (!NAME.matcher(nameOrPath).matches()) {
             return Optional.empty();
         }
         Path user = userDir.resolve(nameOrPath + ".md");
         if (Files.isRegularFile(user)) {
-            return Optional.of(new Template(nameOrPath, "user", Files.readString(user, StandardCharsets.UTF_8)));
+            return Optional.of(new Template(nameOrPath, "user", read(user)));
         }
         return builtIn().stream().filter(t -> t.name().equals(nameOrPath)).findFirst();
     }
@@ -114,6 +141,30 @@ public final class TemplateCatalog {
             }
         }
         return templates;
+    }
+
+    /** A template file that is not UTF-8 text (a binary, say): named, with what it is not. */
+    public static final class NotText extends IOException {
+        NotText(Path file) {
+            super(file + " is not UTF-8 text");
+        }
+    }
+
+    /** The file as UTF-8 text; anything else is refused by name rather than read as mojibake. */
+    private static String read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+            if (text.indexOf('\0') >= 0) {
+                throw new NotText(file);
+            }
+            return text;
+        } catch (CharacterCodingException e) {
+            throw new NotText(file);
+        }
     }
 
     private static String stripMd(String fileName) {

@@ -178,7 +178,7 @@ class CliWorkflowsTest {
         assertThat(ok("events", "--since", String.valueOf(last - 1)).out().lines()).hasSize(1);
         Cli.Result negative = ccd.run("events", "--since", "-1");
         assertThat(negative.exitCode()).isEqualTo(2);
-        assertThat(negative.err()).contains("--since is -1");
+        assertThat(negative.err()).contains("--since -1: must be at least 0 (event id)");
     }
 
     @Test
@@ -206,7 +206,8 @@ class CliWorkflowsTest {
         Cli.Result start = ccd.run("agent", "start", "broken", "--template", "hello", "--script", script.toString(),
                 "--workdir", workdir("broken").toString());
 
-        assertThat(start.exitCode()).as(start.toString()).isEqualTo(1);
+        // a configuration the runner refuses is a usage error: exit 2
+        assertThat(start.exitCode()).as(start.toString()).isEqualTo(ExitCodes.USAGE);
         assertThat(start.err()).contains("broken: run ").contains("failed at start")
                 .contains("bad_config").contains(script + " line 2: not JSON");
         assertThat(status("broken")).isEqualTo("failed");

@@ -59,6 +59,18 @@ class DemoIT {
         assertThat(Db.query(home.resolve("ccd.db"), "SELECT status FROM background_tasks ORDER BY rowid"))
                 .extracting(r -> r.get("status"))
                 .containsExactly("completed", "completed", "completed", "failed", "completed");
+        // every experiment's full output is kept: in the repository, where its row points, and as its task's log
+        List<Map<String, Object>> tasks = Db.query(home.resolve("ccd.db"), "SELECT output_path FROM background_tasks ORDER BY rowid");
+        for (int i = 0; i < rows.size(); i++) {
+            Path kept = home.resolve("research-repo").resolve(rows.get(i)[4]);
+            assertThat(rows.get(i)[4]).isEqualTo("logs/" + (i + 1) + ".log");
+            String output = Files.readString(kept, StandardCharsets.UTF_8);
+            assertThat(output).as(kept.toString()).isNotBlank();
+            if (!rows.get(i)[2].equals("crash")) {
+                assertThat(output).contains("val_loss: " + rows.get(i)[1]);
+            }
+            assertThat(Path.of((String) tasks.get(i).get("output_path"))).content(StandardCharsets.UTF_8).isEqualTo(output);
+        }
         long runner = ((Number) run.get("pid")).longValue();
         assertThat(Processes.alive(runner)).isFalse();
         assertThat(home.resolve("run/ccd.pid")).doesNotExist();
@@ -84,7 +96,7 @@ class DemoIT {
 
     private static List<String[]> results(Path tsv) throws IOException {
         List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
-        assertThat(lines.get(0)).isEqualTo("commit\tmetric\tstatus\tdescription");
+        assertThat(lines.get(0)).isEqualTo("commit\tmetric\tstatus\tdescription\tlog");
         return lines.subList(1, lines.size()).stream().map(l -> l.split("\t")).toList();
     }
 }

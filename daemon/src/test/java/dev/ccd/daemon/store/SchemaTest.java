@@ -74,6 +74,8 @@ class SchemaTest {
                     .satisfies(e -> assertThat(e.kind()).isEqualTo("run_ended"))
                     .satisfies(e -> assertThat(e.payload().get("status").asText()).isEqualTo("completed"));
             assertThat(userVersion(db)).isEqualTo(Schema.latestVersion());
+            // the end_reason column: unknown (NULL) for a run that ended before it
+            assertThat(run.endReason()).isNull();
             // migration 2: the sandbox columns, unknown (NULL) for a run recorded before them
             assertThat(run.sandbox()).isNull();
             assertThat(run.network()).isNull();

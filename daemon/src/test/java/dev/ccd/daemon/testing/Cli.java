@@ -22,13 +22,19 @@ public final class Cli {
         }
     }
 
+    /** The command with {@code --home} added at its end. */
     public Result run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--home");
         all.add(home.toString());
+        return exactly(all.toArray(String[]::new));
+    }
+
+    /** The command exactly as given (no {@code --home} added). */
+    public static Result exactly(String... all) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), all);
         return new Result(code, out.toString(), err.toString());
     }
 }

@@ -62,12 +62,24 @@ public final class ScriptedProvider implements LlmProvider {
             if (!node.isObject()) {
                 throw new IOException(where + ": expected an object with \"text\" and/or \"tool_calls\"");
             }
-            if (node.has("kind")) {
+            boolean written = !node.has("kind");
+            if (!written) {
                 // a transcript line: only responses that were read as a turn are turns
                 if (!"response".equals(node.path("kind").asText()) || !node.path("turn").isObject()) {
                     continue;
                 }
                 node = node.get("turn");
+            }
+            for (var names = node.fieldNames(); written && names.hasNext(); ) {
+                String field = names.next();
+                if (!field.equals("text") && !field.equals("tool_calls")) {
+                    // a typo ("txt") would otherwise be a turn that says nothing
+                    throw new IOException(where + ": unknown field \"" + field + "\"; a turn has \"text\" and/or"
+                            + " \"tool_calls\"");
+                }
+            }
+            if (written && !node.has("text") && !node.has("tool_calls")) {
+                throw new IOException(where + ": expected an object with \"text\" and/or \"tool_calls\"");
             }
             JsonNode text = node.path("text");
             if (!text.isMissingNode() && !text.isTextual()) {
@@ -91,6 +103,10 @@ public final class ScriptedProvider implements LlmProvider {
                         input.isMissingNode() ? JsonNodeFactory.instance.objectNode() : input));
             }
             turns.add(new ModelTurn(text.asText(""), calls, 0, 0, calls.isEmpty() ? "end_turn" : "tool_use"));
+        }
+        if (turns.isEmpty()) {
+            throw new IOException("script file " + script + " has no model turns (one JSON object a line:"
+                    + " {\"text\": ..., \"tool_calls\": [...]})");
         }
         return new ScriptedProvider(turns, transcript);
     }

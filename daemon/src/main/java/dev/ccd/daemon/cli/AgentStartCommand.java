@@ -147,15 +147,19 @@ final class AgentStartCommand extends BaseCommand {
                     + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : "")
                     + (status.equals("crashed") ? " (see ccd agent status " + name + " for a pending restart)" : ""));
         }
-        if (run.hasNonNull("ended_at")) {
+        boolean ended = run.hasNonNull("ended_at");
+        if (ended) {
             out().printf("started %s: run %s ended at once, %s%n", name, run.path("id").asText(),
                     AgentStatusCommand.statusAndReason(run));
-            return ExitCodes.OK;
+        } else {
+            out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
+                    run.path("pid").asLong(), status);
         }
-        out().printf("started %s: run %s, pid %d, status %s%n", name, run.path("id").asText(),
-                run.path("pid").asLong(), status);
         if (!run.path("args").asText("").equals(args == null ? "" : args.strip())) {
             out().printf("  args %s (the template's defaults for this workdir)%n", run.path("args").asText());
+        }
+        if (ended) {
+            return ExitCodes.OK;
         }
         if (workdir == null) {
             out().println("  workdir " + run.path("workdir").asText());

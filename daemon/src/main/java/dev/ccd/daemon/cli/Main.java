@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "ccd", mixinStandardHelpOptions = true, version = "ccd 0.1.0",
         description = "Run autonomous LLM agents unattended.",
         subcommands = {StartCommand.class, StopCommand.class, StatusCommand.class, AgentCommand.class, PermissionCommand.class,
-            TemplatesCommand.class, EventsCommand.class})
+            TemplatesCommand.class, EventsCommand.class, DashboardCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -134,7 +134,7 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
+        try {
             String path = ex.getRequestURI().getPath();
             var headers = ex.getResponseHeaders();
             headers.set("Cache-Control", "no-store");
@@ -179,6 +179,8 @@ public final class Dashboard implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("http {}: {}", ex.getRequestURI().getPath(), e.toString(), e);
             throw e;
+        } finally {
+            ex.close();
         }
     }
 

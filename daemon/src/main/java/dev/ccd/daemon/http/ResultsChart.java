@@ -27,7 +27,7 @@ public record ResultsChart(String metric, boolean lowerIsBetter, List<Row> rows)
     private static final int HEIGHT = 340;
     private static final int LEFT = 64;
     private static final int RIGHT = 20;
-    private static final int TOP = 36;
+    private static final int TOP = 48;
     private static final int BOTTOM = 40;
 
     /** One experiment. */
@@ -175,12 +175,12 @@ public record ResultsChart(String metric, boolean lowerIsBetter, List<Row> rows)
                         cls, r.number(), x, y(r.metric(), range, plotH), colour, title));
             }
         }
-        int legendX = WIDTH - RIGHT - 300;
+        int legendX = LEFT;
         s.append(legend(legendX, "#2e7d32", "keep")).append(legend(legendX + 70, "#9e9e9e", "discard"))
                 .append(legend(legendX + 150, "#c62828", "crash"));
-        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"16\" y2=\"16\" stroke=\"#2a7d2a\" stroke-width=\"2\"/>%n",
+        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"36\" y2=\"36\" stroke=\"#2a7d2a\" stroke-width=\"2\"/>%n",
                 legendX + 210, legendX + 230));
-        s.append(text(legendX + 234, 20, "start", 11, "best so far"));
+        s.append(text(legendX + 234, 40, "start", 11, "best so far"));
         return s.append("</svg>\n").toString();
     }
 
@@ -210,8 +210,8 @@ public record ResultsChart(String metric, boolean lowerIsBetter, List<Row> rows)
     }
 
     private static String legend(int x, String colour, String label) {
-        return String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"16\" r=\"5\" fill=\"%s\"/>%n", x, colour)
-                + text(x + 9, 20, "start", 11, label);
+        return String.format(Locale.ROOT, "<circle cx=\"%d\" cy=\"36\" r=\"5\" fill=\"%s\"/>%n", x, colour)
+                + text(x + 9, 40, "start", 11, label);
     }
 
     private static String text(double x, double y, String anchor, int size, String content) {
@@ -220,7 +220,7 @@ public record ResultsChart(String metric, boolean lowerIsBetter, List<Row> rows)
     }
 
     private static String number(double v) {
-        return String.format(Locale.ROOT, "%.6g", v);
+        return new java.math.BigDecimal(String.format(Locale.ROOT, "%.4g", v)).stripTrailingZeros().toPlainString();
     }
 
     static String esc(String text) {

@@ -3,6 +3,9 @@
 (() => {
   const name = decodeURIComponent(location.pathname.replace(/^\/runs\//, ""));
   const base = "/api/runs/" + encodeURIComponent(name);
+  // A page shows the newest rows only: a run of 100,000 iterations must not grow it without end.
+  const MAX_ITERATIONS = 1000;
+  const MAX_LOG_LINES = 1000;
   const iterations = new Map();
   let runId = null;
   const $ = (id) => document.getElementById(id);
@@ -32,6 +35,11 @@
       tr = ccd.el("tr", { "data-iteration": it.iteration });
       iterations.set(it.iteration, tr);
       $("iterations").tBodies[0].append(tr);
+      if (iterations.size > MAX_ITERATIONS) {
+        const oldest = iterations.keys().next().value;
+        iterations.get(oldest).remove();
+        iterations.delete(oldest);
+      }
     }
     tr.replaceChildren(ccd.el("td", { class: "num" }, it.iteration), ccd.el("td", {}, it.status),
       ccd.el("td", { class: "num" }, ccd.seconds(it.duration_s)),
@@ -72,11 +80,39 @@
     $("no-tasks").hidden = tasks.length > 0;
   }
 
-  function log(line) {
+  // Events are drawn in batches, at most every 250 ms: a run writing thousands of rows a second
+  // costs the page one redraw per batch, and only the newest lines are ever put in it.
+  let pendingLines = [];
+  let shownLines = [];
+  const pendingIterations = new Map();
+  let drawScheduled = false;
+
+  function draw() {
+    drawScheduled = false;
     const logs = $("logs");
     const atEnd = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
-    logs.append(line + "\n");
-    if (atEnd) logs.scrollTop = logs.scrollHeight;
+    if (pendingLines.length) {
+      shownLines = shownLines.concat(pendingLines).slice(-MAX_LOG_LINES);
+      pendingLines = [];
+      logs.textContent = shownLines.join("\n") + "\n";
+      if (atEnd) logs.scrollTop = logs.scrollHeight;
+    }
+    const its = [...pendingIterations.values()].slice(-MAX_ITERATIONS);
+    pendingIterations.clear();
+    its.forEach(showIteration);
+  }
+
+  function later() {
+    if (!drawScheduled) {
+      drawScheduled = true;
+      setTimeout(draw, 250);
+    }
+  }
+
+  function log(line) {
+    pendingLines.push(line);
+    if (pendingLines.length > 2 * MAX_LOG_LINES) pendingLines = pendingLines.slice(-MAX_LOG_LINES);
+    later();
   }
 
   async function chart() {
@@ -109,19 +145,29 @@
     const d = await refresh();
     d.events.forEach((e) => log(e.line));
     if (d.has_chart) await chart();
+    document.body.dataset.renderedMs = performance.now().toFixed(1);
     document.body.dataset.loaded = "true";
     const source = new EventSource(base + "/stream?since=" + d.last_event_id);
     ccd.live(source);
     source.addEventListener("run", (m) => showRun(JSON.parse(m.data)));
     source.addEventListener("chart", () => chart());
-    source.addEventListener("ev", (m) => {
-      const e = JSON.parse(m.data);
-      log(e.line);
-      if (e.kind === "iteration") {
-        showIteration(e.payload);
-      } else if (e.kind.startsWith("task_") || e.kind.startsWith("permission_") || e.kind === "run_ended") {
-        refreshSoon();
+    let received = 0;
+    source.addEventListener("events", (m) => {
+      const batch = JSON.parse(m.data);
+      if (batch.skipped > 0) log("… " + batch.skipped + " events not shown here ('ccd agent logs' has them all)");
+      let refreshLists = false;
+      for (const e of batch.events) {
+        log(e.line);
+        if (e.kind === "iteration") {
+          pendingIterations.set(e.payload.iteration, e.payload);
+        } else if (e.kind.startsWith("task_") || e.kind.startsWith("permission_") || e.kind === "run_ended") {
+          refreshLists = true;
+        }
       }
+      received += batch.skipped + batch.events.length;
+      document.body.dataset.events = received;
+      later();
+      if (refreshLists) refreshSoon();
     });
   }
 

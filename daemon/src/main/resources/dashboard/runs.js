@@ -32,6 +32,7 @@
   async function load() {
     const answer = await ccd.getJson("/api/runs");
     answer.runs.forEach(show);
+    if (!document.body.dataset.loaded) document.body.dataset.renderedMs = performance.now().toFixed(1);
     document.body.dataset.loaded = "true";
   }
 

@@ -90,7 +90,17 @@ public final class Dashboard implements AutoCloseable {
      * URL without the token, for {@code ccd dashboard}).
      */
     public static Dashboard start(CcdHome home, HttpSettings settings, Store store, ControlApi api) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(settings.bind(), settings.port()), 64);
+        InetSocketAddress address = new InetSocketAddress(settings.bind(), settings.port());
+        HttpServer server;
+        try {
+            if (address.isUnresolved()) {
+                throw new IOException("no such address");
+            }
+            server = HttpServer.create(address, 64);
+        } catch (IOException e) {
+            throw new IOException("the dashboard cannot listen on " + settings.bind() + ":" + settings.port() + ": "
+                    + e.getMessage() + " (see --http, --http-bind, or http_port and http_bind in config.json)", e);
+        }
         AtomicInteger threads = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(2, MAX_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> {
@@ -263,7 +273,7 @@ public final class Dashboard implements AutoCloseable {
         ArrayNode events = detail.putArray("events");
         long last = 0;
         for (EventRow e : store.events(0, run.id(), 200, true)) {
-            ObjectNode node = (ObjectNode) JSON.readTree(JSON.writeValueAsString(e));
+            ObjectNode node = EventStream.node(e);
             node.put("line", Format.event(node));
             events.add(node);
             last = e.id();
@@ -279,7 +289,7 @@ public final class Dashboard implements AutoCloseable {
             send(ex, 503, "text/plain; charset=utf-8", "503: " + MAX_STREAMS + " dashboard streams are open already\n");
             return;
         }
-        EventStream stream = new EventStream(store, run == null ? null : run.id(), Dashboard::logLine);
+        EventStream stream = new EventStream(store, run == null ? null : run.id(), Format::event);
         ChartWatch.Watch watch = run == null || run.workdir() == null ? () -> { }
                 : charts.watch(Path.of(run.workdir()), stream::chartChanged);
         try {
@@ -291,14 +301,6 @@ public final class Dashboard implements AutoCloseable {
             watch.close();
             stream.cancel();
             streams.decrementAndGet();
-        }
-    }
-
-    private static String logLine(EventRow e) {
-        try {
-            return Format.event(JSON.readTree(JSON.writeValueAsString(e)));
-        } catch (IOException x) {
-            return e.kind();
         }
     }
 

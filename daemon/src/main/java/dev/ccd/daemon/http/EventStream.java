@@ -1,6 +1,8 @@
 package dev.ccd.daemon.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.store.EventRow;
 import dev.ccd.daemon.store.RunRow;
@@ -10,7 +12,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,10 +25,11 @@ import java.util.function.Function;
 
 /**
  * One server-sent event stream, fed by the store's event listeners (the same commits as
- * {@code ccd events -f}). For all runs it sends {@code run} (a run's row, once per batch of its
- * events however many there were, so a busy run costs the page one row per batch); for one run
- * also {@code ev} (each event, with its log line, after the events since {@code since}) and
- * {@code chart} (its results.tsv changed).
+ * {@code ccd events -f}). What arrives within 250 ms of the last write is written together: for
+ * all runs, {@code run} (the row of each run that had events); for one run also {@code events}
+ * (its events after {@code since} with their log lines: the newest {@value #MAX_SHOWN} of the
+ * batch, and how many older ones were left out) and {@code chart} (its results.tsv changed). So
+ * a run recording thousands of rows a second costs a page a few writes a second.
  *
  * <p>Threading: {@code ccd-store-events} and {@code http-chart-watch} offer to the queue; the
  * request thread that owns the stream drains it and writes. A stream that falls
@@ -33,20 +37,24 @@ import java.util.function.Function;
  */
 final class EventStream {
     static final int MAX_QUEUED = 10_000;
+    /** Events of one run sent at most per write; the page shows the newest 1,000 lines. */
+    static final int MAX_SHOWN = 200;
+    /** Writes are at least this far apart: a run recording thousands of rows a second costs a page 4 writes a second. */
+    private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final int BATCH = 1000;
     private static final Object CHART = new Object();
     private static final ObjectMapper JSON = MessageCodec.mapper();
 
     private final Store store;
     private final String runId;
-    private final Function<EventRow, String> logLine;
+    private final Function<JsonNode, String> logLine;
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
     private final Consumer<EventRow> listener;
     /** Set by a producer when the queue was full; the stream then ends. */
     private volatile boolean overflowed;
 
     /** For one run when {@code runId} is not null, else for all. */
-    EventStream(Store store, String runId, Function<EventRow, String> logLine) {
+    EventStream(Store store, String runId, Function<JsonNode, String> logLine) {
         this.store = store;
         this.runId = runId;
         this.logLine = logLine;
@@ -74,54 +82,32 @@ final class EventStream {
         try {
             out.write("retry: 1000\n\n".getBytes(StandardCharsets.UTF_8));
             out.flush();
-            long last = since;
+            Batch batch = new Batch(since);
             if (runId != null) {
-                while (true) {
-                    List<EventRow> page = store.events(last, runId, BATCH, false);
-                    for (EventRow e : page) {
-                        writeEvent(out, e);
-                        last = e.id();
-                    }
-                    if (page.size() < BATCH) {
-                        break;
-                    }
-                }
-                out.flush();
+                List<EventRow> page;
+                do {
+                    page = store.events(batch.last, runId, BATCH, false);
+                    page.forEach(batch::add);
+                } while (page.size() == BATCH);
+                write(out, batch);
             }
-            List<Object> batch = new ArrayList<>();
+            long lastWrite = 0;
             while (!overflowed) {
-                Object first = queue.poll(15, TimeUnit.SECONDS);
-                if (first == null) {
+                Object item = queue.poll(15, TimeUnit.SECONDS);
+                if (item == null) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
                     out.flush();
                     continue;
                 }
-                batch.clear();
-                batch.add(first);
-                queue.drainTo(batch, BATCH);
-                Set<String> runs = new LinkedHashSet<>();
-                boolean chart = false;
-                for (Object item : batch) {
-                    if (item == CHART) {
-                        chart = true;
-                    } else if (item instanceof EventRow e && e.id() > last) {
-                        if (runId != null) {
-                            writeEvent(out, e);
-                        }
-                        last = e.id();
-                        runs.add(e.runId());
-                    }
+                // Everything that comes within the interval goes into one write.
+                long due = lastWrite + INTERVAL_NANOS;
+                while (item != null) {
+                    batch.add(item);
+                    long wait = due - System.nanoTime();
+                    item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                 }
-                for (String id : runs) {
-                    RunRow row = store.run(id).orElse(null);
-                    if (row != null) {
-                        send(out, "run", null, JSON.writeValueAsString(row));
-                    }
-                }
-                if (chart) {
-                    send(out, "chart", null, "{}");
-                }
-                out.flush();
+                write(out, batch);
+                lastWrite = System.nanoTime();
             }
         } catch (SQLException e) {
             throw new IOException("reading events: " + e.getMessage(), e);
@@ -132,14 +118,76 @@ final class EventStream {
         }
     }
 
+    /**
+     * What arrived since the last write: the newest {@value #MAX_SHOWN} events of one run (the
+     * page shows no more than that; older ones are counted), the runs they touched, whether the
+     * chart changed.
+     */
+    private final class Batch {
+        long last;
+        final Deque<EventRow> events = new ArrayDeque<>();
+        long skipped;
+        final Set<String> runs = new LinkedHashSet<>();
+        boolean chart;
+
+        Batch(long since) {
+            last = since;
+        }
+
+        void add(Object item) {
+            if (item == CHART) {
+                chart = true;
+            } else if (item instanceof EventRow e && e.id() > last) {
+                last = e.id();
+                runs.add(e.runId());
+                if (runId != null) {
+                    events.addLast(e);
+                    if (events.size() > MAX_SHOWN) {
+                        events.removeFirst();
+                        skipped++;
+                    }
+                }
+            }
+        }
+    }
+
+    private void write(OutputStream out, Batch batch) throws IOException, SQLException {
+        if (!batch.events.isEmpty() || batch.skipped > 0) {
+            ObjectNode data = JSON.createObjectNode().put("skipped", batch.skipped);
+            ArrayNode events = data.putArray("events");
+            for (EventRow e : batch.events) {
+                ObjectNode node = node(e);
+                node.put("line", logLine.apply(node));
+                events.add(node);
+            }
+            send(out, "events", Long.toString(batch.last), JSON.writeValueAsString(data));
+        }
+        for (String id : batch.runs) {
+            RunRow row = store.run(id).orElse(null);
+            if (row != null) {
+                send(out, "run", null, JSON.writeValueAsString(row));
+            }
+        }
+        if (batch.chart) {
+            send(out, "chart", null, "{}");
+        }
+        out.flush();
+        batch.events.clear();
+        batch.skipped = 0;
+        batch.runs.clear();
+        batch.chart = false;
+    }
+
     void cancel() {
         store.removeEventListener(listener);
     }
 
-    private void writeEvent(OutputStream out, EventRow e) throws IOException {
-        ObjectNode data = JSON.valueToTree(e);
-        data.put("line", logLine.apply(e));
-        send(out, "ev", Long.toString(e.id()), JSON.writeValueAsString(data));
+    /** An event as the control API's JSON has it, the payload parsed once. */
+    static ObjectNode node(EventRow e) throws IOException {
+        ObjectNode node = JSON.createObjectNode().put("id", e.id()).put("ts", e.ts()).put("kind", e.kind())
+                .put("run_id", e.runId());
+        node.set("payload", e.payloadJson() == null ? null : JSON.readTree(e.payloadJson()));
+        return node;
     }
 
     /** One event; JSON has no raw newlines, so one data line is enough. */

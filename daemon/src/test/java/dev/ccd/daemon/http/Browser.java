@@ -21,8 +21,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * and the driver, then ends whatever of theirs is still alive, found by the profile directory on
  * their command lines.
  */
-final class Browser implements AutoCloseable {
-    static final Path SCREENSHOTS = Path.of("target", "screenshots");
+public final class Browser implements AutoCloseable {
+    public static final Path SCREENSHOTS = Path.of("target", "screenshots");
     private static final String CHROMIUM = "/usr/bin/chromium";
     private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
@@ -30,7 +30,7 @@ final class Browser implements AutoCloseable {
     private final ChromeDriverService service;
     private final ChromeDriver driver;
 
-    Browser(Path profile) throws IOException {
+    public Browser(Path profile) throws IOException {
         this.profile = Files.createDirectories(profile);
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
         ChromeOptions options = new ChromeOptions();
@@ -53,16 +53,16 @@ final class Browser implements AutoCloseable {
         driver = started;
     }
 
-    ChromeDriver driver() {
+    public ChromeDriver driver() {
         return driver;
     }
 
-    void open(String url) {
+    public void open(String url) {
         driver.get(url);
     }
 
     /** Waits up to {@code seconds} (generous: a loaded 2-core machine) for the condition. */
-    void until(int seconds, java.util.function.Function<ChromeDriver, Boolean> condition) {
+    public void until(int seconds, java.util.function.Function<ChromeDriver, Boolean> condition) {
         try {
             new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(50))
                     .ignoring(StaleElementReferenceException.class).until(d -> condition.apply(driver));
@@ -73,16 +73,16 @@ final class Browser implements AutoCloseable {
         }
     }
 
-    List<WebElement> all(String css) {
+    public List<WebElement> all(String css) {
         return driver.findElements(By.cssSelector(css));
     }
 
-    String text(String css) {
+    public String text(String css) {
         return driver.findElement(By.cssSelector(css)).getText();
     }
 
     /** Keeps the page as {@code target/screenshots/NAME.png}. */
-    Path screenshot(String name) throws IOException {
+    public Path screenshot(String name) throws IOException {
         Files.createDirectories(SCREENSHOTS);
         Path file = SCREENSHOTS.resolve(name + ".png");
         Files.write(file, driver.getScreenshotAs(OutputType.BYTES));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ccd.daemon.cli.ExitCodes;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.RealDaemon;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +28,18 @@ class DashboardCliTest extends RealDaemon {
         assertThat(bind.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(bind.err()).contains("--http-bind needs --http PORT");
         assertThat(home.resolve("run/ccd.pid")).doesNotExist();
+    }
+
+    @Test
+    void aPortInUseFailsTheStartWithTheAddressAndLeavesNoDaemon() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Cli.Result start = ccd.run("start", "--http", Integer.toString(taken.getLocalPort()));
+
+            assertThat(start.exitCode()).as(start.toString()).isEqualTo(ExitCodes.FAILED);
+            assertThat(start.err()).contains("the dashboard cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            assertThat(home.resolve("run/ccd.pid")).doesNotExist();
+            assertThat(ccd.run("status").exitCode()).isEqualTo(ExitCodes.NOT_RUNNING);
+        }
     }
 
     @Test

@@ -34,8 +34,9 @@ const ccd = (() => {
   const cost = (usd) => "$" + (usd || 0).toFixed(usd >= 1 ? 2 : 4);
   const time = (ts) => ts ? ts.replace("T", " ").replace(/\.\d+Z$/, "Z") : "";
   const seconds = (s) => s == null ? "" : s < 60 ? s.toFixed(1) + " s" : (s / 60).toFixed(1) + " min";
-  // The end reason when the record has one (end_reason), else the error of an ended run.
-  const endReason = (run) => run.end_reason || (run.ended_at ? (run.error || "") : "");
+  // The end reason when the record has one (end_reason), else the one the page knows from the
+  // run's run_ended event, else the error of an ended run.
+  const endReason = (run, fromEvent) => run.end_reason || (run.ended_at ? (fromEvent || run.error || "") : "");
 
   function live(source) {
     const badge = document.getElementById("live");

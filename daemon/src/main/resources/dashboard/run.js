@@ -8,6 +8,8 @@
   const MAX_LOG_LINES = 1000;
   const iterations = new Map();
   let runId = null;
+  // The reason of the run_ended event, for a record without an end_reason column.
+  let endedBecause = "";
   const $ = (id) => document.getElementById(id);
   $("name").textContent = name;
   document.title = "ccd: " + name;
@@ -16,7 +18,7 @@
     runId = run.id;
     $("status").textContent = run.status;
     $("status").className = "status status-" + run.status;
-    $("end-reason").textContent = ccd.endReason(run);
+    $("end-reason").textContent = ccd.endReason(run, endedBecause);
     $("template").textContent = run.template;
     $("args").textContent = run.args || "";
     $("provider").textContent = (run.provider || "") + (run.model ? " / " + run.model : "");
@@ -76,7 +78,7 @@
   function showTasks(tasks) {
     $("tasks").replaceChildren(...tasks.map((t) => ccd.el("div", { class: "task", "data-task": t.task_id },
       ccd.el("h3", {}, t.task_id + " " + t.status + (t.exit_code != null ? " (exit " + t.exit_code + ")" : "")),
-      ccd.el("code", {}, t.command), ccd.el("pre", {}, t.tail || ""))));
+      ccd.el("code", {}, t.command), t.tail ? ccd.el("pre", {}, t.tail) : ccd.el("p", { class: "muted" }, "no output"))));
     $("no-tasks").hidden = tasks.length > 0;
   }
 
@@ -141,8 +143,14 @@
     if (!refreshing) refreshing = Promise.resolve().then(refresh).finally(() => { refreshing = null; });
   }
 
+  function noteEnd(e) {
+    if (e.kind === "run_ended" && e.payload && e.payload.reason) endedBecause = e.payload.reason;
+  }
+
   async function start() {
     const d = await refresh();
+    d.events.forEach(noteEnd);
+    showRun(d.run);
     d.events.forEach((e) => log(e.line));
     if (d.has_chart) await chart();
     document.body.dataset.renderedMs = performance.now().toFixed(1);
@@ -158,6 +166,7 @@
       let refreshLists = false;
       for (const e of batch.events) {
         log(e.line);
+        noteEnd(e);
         if (e.kind === "iteration") {
           pendingIterations.set(e.payload.iteration, e.payload);
         } else if (e.kind.startsWith("task_") || e.kind.startsWith("permission_") || e.kind === "run_ended") {

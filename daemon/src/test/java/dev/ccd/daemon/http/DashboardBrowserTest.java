@@ -164,6 +164,9 @@ class DashboardBrowserTest extends RealDaemon {
         assertThat(browser.all("#chart polyline.best")).hasSize(1);
         assertThat(browser.text("#chart")).contains("val_loss").contains("lower is better").contains("best 0.91");
         browser.until(30, d -> browser.all("#iterations tbody tr").size() == rows.length);
+        Object reason = Db.scalar(home.resolve("ccd.db"),
+                "SELECT json_extract(payload_json, '$.reason') FROM daemon_events WHERE kind = 'run_ended'");
+        browser.until(30, d -> browser.text("#end-reason").equals(reason));
         browser.screenshot("run-chart");
 
         Path svg = tmp.resolve("research.svg");

@@ -19,14 +19,23 @@ final class AgentChartCommand extends BaseCommand {
     Path output;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         JsonNode run = call("agent.status", params().put("name", name)).path("run");
         String workdir = run.path("workdir").asText(null);
-        ResultsChart chart = ResultsChart.read(workdir, run.path("args").asText(null)).orElseThrow(() ->
-                new CliException(ExitCodes.FAILED, "run '" + name + "' has no " + ResultsChart.FILE + " in its workdir "
-                        + workdir));
+        ResultsChart chart;
+        try {
+            chart = ResultsChart.read(workdir, run.path("args").asText(null)).orElseThrow(() ->
+                    new CliException(ExitCodes.FAILED, "run '" + name + "' has no " + ResultsChart.FILE
+                            + " in its workdir " + workdir));
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILED, "reading " + ResultsChart.FILE + ": " + e.getMessage());
+        }
         Path file = output != null ? output : Path.of(name + ".svg");
-        Files.writeString(file, chart.svg(), StandardCharsets.UTF_8);
+        try {
+            Files.writeString(file, chart.svg(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILED, "-o " + file + ": cannot write: " + e.getMessage());
+        }
         out().println("wrote " + file + ": " + chart.rows().size() + " experiments");
         return ExitCodes.OK;
     }

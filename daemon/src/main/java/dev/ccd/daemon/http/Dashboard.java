@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,12 +102,14 @@ public final class Dashboard implements AutoCloseable {
                     + e.getMessage() + " (see --http, --http-bind, or http_port and http_bind in config.json)", e);
         }
         AtomicInteger threads = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(2, MAX_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                r -> {
+        // A burst beyond the threads waits in the queue; the streams can hold only MAX_STREAMS of them.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_THREADS, MAX_THREADS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(256), r -> {
                     Thread t = new Thread(r, "http-" + threads.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
+        pool.allowCoreThreadTimeOut(true);
         server.setExecutor(pool);
         Access access = Access.create(home.runDir().resolve("http.token"));
         ChartWatch charts = new ChartWatch();
@@ -279,7 +281,11 @@ public final class Dashboard implements AutoCloseable {
             last = e.id();
         }
         detail.put("last_event_id", last);
-        detail.put("has_chart", ResultsChart.read(run.workdir(), run.args()).isPresent());
+        try {
+            detail.put("has_chart", ResultsChart.read(run.workdir(), run.args()).isPresent());
+        } catch (IOException e) {
+            detail.put("has_chart", false).put("chart_problem", e.getMessage());
+        }
         return detail;
     }
 
@@ -317,7 +323,13 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private void chart(HttpExchange ex, RunRow run) throws IOException {
-        Optional<ResultsChart> chart = ResultsChart.read(run.workdir(), run.args());
+        Optional<ResultsChart> chart;
+        try {
+            chart = ResultsChart.read(run.workdir(), run.args());
+        } catch (IOException e) {
+            send(ex, 422, "text/plain; charset=utf-8", e.getMessage() + "\n");
+            return;
+        }
         if (chart.isEmpty()) {
             send(ex, 404, "text/plain; charset=utf-8", "404: no " + ResultsChart.FILE + " in the run's workdir\n");
         } else {

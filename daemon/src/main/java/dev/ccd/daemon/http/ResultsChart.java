@@ -3,6 +3,7 @@ package dev.ccd.daemon.http;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
  */
 public record ResultsChart(String metric, boolean lowerIsBetter, List<Row> rows) {
     public static final String FILE = "results.tsv";
+    static final long MAX_BYTES = 16L * 1024 * 1024;
     private static final Pattern ARG = Pattern.compile("(?:^|\\s)(metric|direction)=(?:'([^']*)'|\"([^\"]*)\"|(\\S*))");
     private static final int WIDTH = 760;
     private static final int HEIGHT = 340;
@@ -38,14 +40,26 @@ public record ResultsChart(String metric, boolean lowerIsBetter, List<Row> rows)
         rows = List.copyOf(rows);
     }
 
-    /** The chart of {@code workdir/results.tsv}; empty when the file does not exist. */
+    /**
+     * The chart of {@code workdir/results.tsv}; empty when the file does not exist.
+     *
+     * @throws IOException when it cannot be read, is a link, or is over 16 MiB
+     */
     public static Optional<ResultsChart> read(String workdir, String args) throws IOException {
         if (workdir == null) {
             return Optional.empty();
         }
         Path file = Path.of(workdir).resolve(FILE);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
+        }
+        // The agent writes this file: it must not point the daemon at another one, nor fill its heap.
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                || ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() != 1) {
+            throw new IOException(file + " is not a plain file (a link or a directory): not charted");
+        }
+        if (Files.size(file) > MAX_BYTES) {
+            throw new IOException(file + " is over " + MAX_BYTES / (1024 * 1024) + " MiB: not charted");
         }
         String metric = "metric";
         boolean lower = true;

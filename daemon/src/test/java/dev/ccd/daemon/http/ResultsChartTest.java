@@ -1,7 +1,9 @@
 package dev.ccd.daemon.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,6 +41,18 @@ class ResultsChartTest {
         assertThat(c.bestSoFar()).containsExactly(1.5, 1.2);
         assertThat(c.svg()).doesNotContain("<script>").contains("&lt;script&gt;").contains("&quot;quoted&quot; &amp; more")
                 .containsPattern("(?s)(class=\"point keep\".*){2}");
+    }
+
+    @Test
+    void aResultsFileThatIsALinkIsRefusedNotFollowed() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "key\t1\tkeep\tsecret\n");
+        Files.createSymbolicLink(dir.resolve("results.tsv"), secret);
+
+        assertThatThrownBy(() -> ResultsChart.read(dir.toString(), null)).isInstanceOf(IOException.class)
+                .hasMessageContaining("not a plain file");
+        Files.delete(dir.resolve("results.tsv"));
+        Files.createLink(dir.resolve("results.tsv"), secret);
+        assertThatThrownBy(() -> ResultsChart.read(dir.toString(), null)).hasMessageContaining("not a plain file");
     }
 
     @Test

@@ -101,12 +101,16 @@ public final class Browser implements AutoCloseable {
 
     /** Chromium's helpers and the driver, if quitting left any: each has the profile on its command line. */
     private void killLeftovers() {
+        ours().forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+    }
+
+    /** The processes of this browser still alive (none once {@link #close} returned and they were reaped). */
+    public List<ProcessHandle> ours() {
         String marker = profile.toString();
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
-                .forEach(p -> {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly();
-                });
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false)).toList();
     }
 }

@@ -35,6 +35,9 @@ class DashboardBrowserTest extends RealDaemon {
     @AfterEach
     void quitBrowsers() {
         browsers.forEach(Browser::close);
+        for (Browser b : browsers) {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(b.ours()).as("browser processes left").isEmpty());
+        }
     }
 
     private Browser browser() throws IOException {
@@ -129,6 +132,24 @@ class DashboardBrowserTest extends RealDaemon {
         browser.until(30, d -> browser.text("#logs").contains("permission approved"));
         assertThat(browser.all("#approvals button.approve")).isEmpty();
         assertThat(browser.text("#iterations tbody")).contains("created");
+    }
+
+    @Test
+    void stopClickedInTheRunPageStopsTheRun() throws Exception {
+        startDaemon("--http", "0");
+        ok("agent", "start", "looper", "--template", "hello", "--script", script(
+                "{\"text\": \"waiting\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 60\"}}]}",
+                "{\"text\": \"never\"}").toString(), "--workdir", workdir("looper").toString());
+        Browser browser = browser();
+        browser.open(dashboardUrl());
+        browser.open(base() + "runs/looper");
+        browser.until(30, d -> browser.text("#status").equals("running") && browser.text("#live").equals("live"));
+
+        browser.driver().findElement(By.id("stop")).click();
+
+        await().atMost(WAIT).until(() -> "stopped".equals(status("looper")));
+        browser.until(30, d -> browser.text("#status").equals("stopped"));
+        assertThat(browser.driver().findElement(By.id("stop")).isDisplayed()).isFalse();
     }
 
     @Test

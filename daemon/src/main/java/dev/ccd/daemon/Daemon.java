@@ -109,7 +109,11 @@ public final class Daemon {
             }
             ControlApi api = new ControlApi(home, store, supervisor, templates, () -> self[0].shutdown(), sandboxes);
             // Before the socket: once 'ccd start' gets an answer, run/http.addr is there.
-            dashboard = httpSettings.enabled() ? Dashboard.start(home, httpSettings, store, api) : null;
+            if (httpSettings.enabled()) {
+                dashboard = Dashboard.start(home, httpSettings, store, api);
+            } else {
+                Dashboard.removeFiles(home);
+            }
             server = ControlServer.start(home.socket(), api);
             self[0] = new Daemon(home, lockChannel, lock, store, supervisor, server, dashboard);
             log.info("daemon started: pid {}, home {}", ProcessHandle.current().pid(), home.root());

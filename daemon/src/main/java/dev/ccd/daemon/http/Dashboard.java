@@ -69,11 +69,11 @@ public final class Dashboard implements AutoCloseable {
     private final ControlApi api;
     private final Metrics metrics;
     private final ChartWatch charts;
-    private final Path addressFile;
+    private final CcdHome home;
     private final AtomicInteger streams = new AtomicInteger();
 
     private Dashboard(HttpServer server, ExecutorService pool, Access access, HttpSettings settings, Store store,
-            ControlApi api, ChartWatch charts, Path addressFile) {
+            ControlApi api, ChartWatch charts, CcdHome home) {
         this.server = server;
         this.pool = pool;
         this.access = access;
@@ -81,7 +81,7 @@ public final class Dashboard implements AutoCloseable {
         this.store = store;
         this.api = api;
         this.charts = charts;
-        this.addressFile = addressFile;
+        this.home = home;
         this.metrics = new Metrics(store, streams::get);
     }
 
@@ -111,15 +111,15 @@ public final class Dashboard implements AutoCloseable {
                 });
         pool.allowCoreThreadTimeOut(true);
         server.setExecutor(pool);
+        removeFiles(home);
         Access access = Access.create(home.runDir().resolve("http.token"));
         ChartWatch charts = new ChartWatch();
-        Path addressFile = home.runDir().resolve("http.addr");
-        Dashboard dashboard = new Dashboard(server, pool, access, settings, store, api, charts, addressFile);
+        Dashboard dashboard = new Dashboard(server, pool, access, settings, store, api, charts, home);
         server.createContext("/", dashboard::handle);
         server.start();
         String host = settings.bind().contains(":") ? "[" + settings.bind() + "]" : settings.bind();
         String url = "http://" + host + ":" + server.getAddress().getPort() + "/";
-        Files.writeString(addressFile, url + "\n", StandardCharsets.UTF_8);
+        Files.writeString(home.runDir().resolve("http.addr"), url + "\n", StandardCharsets.UTF_8);
         if (settings.loopback()) {
             log.info("dashboard at {}", url);
         } else {
@@ -127,6 +127,12 @@ public final class Dashboard implements AutoCloseable {
                     url, settings.bind());
         }
         return dashboard;
+    }
+
+    /** Removes the token and address a daemon killed before its shutdown may have left. */
+    public static void removeFiles(CcdHome home) throws IOException {
+        Files.deleteIfExists(home.runDir().resolve("http.addr"));
+        Files.deleteIfExists(home.runDir().resolve("http.token"));
     }
 
     public int port() {
@@ -139,7 +145,7 @@ public final class Dashboard implements AutoCloseable {
         server.stop(0);
         try {
             charts.close();
-            Files.deleteIfExists(addressFile);
+            removeFiles(home);
         } catch (IOException e) {
             log.warn("closing the dashboard: {}", e.toString());
         }

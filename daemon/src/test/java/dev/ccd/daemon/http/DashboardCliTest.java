@@ -43,7 +43,11 @@ class DashboardCliTest extends RealDaemon {
     }
 
     @Test
-    void withoutHttpThereIsNoDashboardAndTheCommandSaysHowToGetOne() {
+    void withoutHttpThereIsNoDashboardAndTheCommandSaysHowToGetOne() throws Exception {
+        // as a daemon killed with SIGKILL leaves them
+        Files.createDirectories(home.resolve("run"));
+        Files.writeString(home.resolve("run/http.addr"), "http://127.0.0.1:1/\n");
+        Files.writeString(home.resolve("run/http.token"), "stale\n");
         startDaemon();
 
         Cli.Result r = ccd.run("dashboard");
@@ -77,5 +81,6 @@ class DashboardCliTest extends RealDaemon {
 
         assertThat(ccd.run("stop").exitCode()).isZero();
         assertThat(home.resolve("run/http.addr")).doesNotExist();
+        assertThat(home.resolve("run/http.token")).doesNotExist();
     }
 }

@@ -135,6 +135,47 @@ class DashboardBrowserTest extends RealDaemon {
     }
 
     @Test
+    void aDenialClickedInThePageKeepsTheToolCallFromRunning() throws Exception {
+        startDaemon("--http", "0");
+        Path work = workdir("denied");
+        ok("agent", "start", "denied", "--template", "hello", "--script", script(
+                "{\"text\": \"Deleting.\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"touch ran.txt\"}}]}",
+                "{\"text\": \"asked\"}").toString(), "--workdir", work.toString(), "--ask", "--max-iterations", "1");
+        Browser browser = browser();
+        browser.open(dashboardUrl());
+        browser.open(base() + "runs/denied");
+        browser.until(30, d -> !browser.all("#approvals button.deny").isEmpty());
+
+        browser.all("#approvals button.deny").get(0).click();
+
+        await().atMost(WAIT).until(() -> "completed".equals(status("denied")));
+        assertThat(Db.scalar(home.resolve("ccd.db"), "SELECT status FROM permission_requests")).isEqualTo("denied");
+        assertThat(work.resolve("ran.txt")).doesNotExist();
+        browser.until(30, d -> browser.text("#logs").contains("permission denied"));
+    }
+
+    @Test
+    void aRunPausedAtItsBudgetIsResumedFromThePage() throws Exception {
+        startDaemon("--http", "0");
+        ok("agent", "start", "budget", "--template", "hello", "--script", script(
+                "{\"text\": \"one\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo one\"}}]}",
+                "{\"text\": \"first done\"}", "{\"text\": \"second done\"}").toString(),
+                "--workdir", workdir("budget").toString(), "--max-tokens", "300", "--max-iterations", "2");
+        Browser browser = browser();
+        browser.open(dashboardUrl());
+        browser.open(base() + "runs/budget");
+        browser.until(30, d -> browser.text("#status").equals("paused_budget"));
+        assertThat(browser.driver().findElement(By.id("resume-form")).isDisplayed()).isTrue();
+
+        browser.driver().findElement(By.id("resume-tokens")).sendKeys("1000000");
+        browser.driver().findElement(By.id("resume")).click();
+
+        await().atMost(WAIT).until(() -> "completed".equals(status("budget")));
+        browser.until(30, d -> browser.text("#status").equals("completed") && browser.text("#iterations-count").equals("2"));
+        assertThat(browser.text("#action-error")).isEmpty();
+    }
+
+    @Test
     void stopClickedInTheRunPageStopsTheRun() throws Exception {
         startDaemon("--http", "0");
         ok("agent", "start", "looper", "--template", "hello", "--script", script(

@@ -68,6 +68,22 @@ class DashboardBrowserTest extends RealDaemon {
         return file;
     }
 
+    /** An --ask run of one iteration whose one tool call is {@code command}; waits in the daemon for an answer. */
+    private void askingRun(String name, String command, Path work) throws IOException {
+        ok("agent", "start", name, "--template", "hello", "--script", script(
+                "{\"text\": \"I will run it.\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \""
+                        + command + "\"}}]}", "{\"text\": \"answered\"}").toString(),
+                "--workdir", work.toString(), "--ask", "--max-iterations", "1");
+    }
+
+    /** A new browser that took the token from 'ccd dashboard', on the page of run {@code name}. */
+    private Browser onRunPage(String name) throws IOException {
+        Browser browser = browser();
+        browser.open(dashboardUrl());
+        browser.open(base() + "runs/" + name);
+        return browser;
+    }
+
     private Path workdir(String name) throws IOException {
         return Files.createDirectories(tmp.resolve("work-" + name));
     }
@@ -111,12 +127,8 @@ class DashboardBrowserTest extends RealDaemon {
     void anApprovalClickedInThePageLetsTheWaitingToolCallRun() throws Exception {
         startDaemon("--http", "0");
         Path work = workdir("asker");
-        ok("agent", "start", "asker", "--template", "hello", "--script", script(
-                "{\"text\": \"I will create the marker.\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo yes > approved.txt\"}}]}",
-                "{\"text\": \"created\"}").toString(), "--workdir", work.toString(), "--ask", "--max-iterations", "1");
-        Browser browser = browser();
-        browser.open(dashboardUrl());
-        browser.open(base() + "runs/asker");
+        askingRun("asker", "echo yes > approved.txt", work);
+        Browser browser = onRunPage("asker");
 
         browser.until(30, d -> !browser.all("#approvals button.approve").isEmpty());
         assertThat(browser.text("#status")).isEqualTo("waiting_permission");
@@ -131,19 +143,15 @@ class DashboardBrowserTest extends RealDaemon {
         browser.until(30, d -> browser.text("#status").equals("completed"));
         browser.until(30, d -> browser.text("#logs").contains("permission approved"));
         assertThat(browser.all("#approvals button.approve")).isEmpty();
-        assertThat(browser.text("#iterations tbody")).contains("created");
+        assertThat(browser.text("#iterations tbody")).contains("answered");
     }
 
     @Test
     void aDenialClickedInThePageKeepsTheToolCallFromRunning() throws Exception {
         startDaemon("--http", "0");
         Path work = workdir("denied");
-        ok("agent", "start", "denied", "--template", "hello", "--script", script(
-                "{\"text\": \"Deleting.\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"touch ran.txt\"}}]}",
-                "{\"text\": \"asked\"}").toString(), "--workdir", work.toString(), "--ask", "--max-iterations", "1");
-        Browser browser = browser();
-        browser.open(dashboardUrl());
-        browser.open(base() + "runs/denied");
+        askingRun("denied", "touch ran.txt", work);
+        Browser browser = onRunPage("denied");
         browser.until(30, d -> !browser.all("#approvals button.deny").isEmpty());
 
         browser.all("#approvals button.deny").get(0).click();
@@ -161,9 +169,7 @@ class DashboardBrowserTest extends RealDaemon {
                 "{\"text\": \"one\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"echo one\"}}]}",
                 "{\"text\": \"first done\"}", "{\"text\": \"second done\"}").toString(),
                 "--workdir", workdir("budget").toString(), "--max-tokens", "300", "--max-iterations", "2");
-        Browser browser = browser();
-        browser.open(dashboardUrl());
-        browser.open(base() + "runs/budget");
+        Browser browser = onRunPage("budget");
         browser.until(30, d -> browser.text("#status").equals("paused_budget"));
         assertThat(browser.driver().findElement(By.id("resume-form")).isDisplayed()).isTrue();
 
@@ -181,9 +187,7 @@ class DashboardBrowserTest extends RealDaemon {
         ok("agent", "start", "looper", "--template", "hello", "--script", script(
                 "{\"text\": \"waiting\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 60\"}}]}",
                 "{\"text\": \"never\"}").toString(), "--workdir", workdir("looper").toString());
-        Browser browser = browser();
-        browser.open(dashboardUrl());
-        browser.open(base() + "runs/looper");
+        Browser browser = onRunPage("looper");
         browser.until(30, d -> browser.text("#status").equals("running") && browser.text("#live").equals("live"));
 
         browser.driver().findElement(By.id("stop")).click();
@@ -211,9 +215,7 @@ class DashboardBrowserTest extends RealDaemon {
                 "--workdir", work.toString(), "--max-iterations", "5", "--interval", "1.5",
                 "--args", "command=./train.sh metric=val_loss direction=lower budget=60 file=params.env");
         await().atMost(WAIT).until(() -> Files.exists(work.resolve("results.tsv")));
-        Browser browser = browser();
-        browser.open(dashboardUrl());
-        browser.open(base() + "runs/research");
+        Browser browser = onRunPage("research");
         browser.until(30, d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-loaded")));
         int shownAtLoad = browser.all("#chart .point").size();
         assertThat(shownAtLoad).as("the run is still appending rows when the page loads").isLessThan(rows.length);

@@ -8,6 +8,8 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.joran.spi.JoranException;
 import dev.ccd.daemon.control.ControlApi;
 import dev.ccd.daemon.control.ControlServer;
+import dev.ccd.daemon.http.Dashboard;
+import dev.ccd.daemon.http.HttpSettings;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.Timestamps;
 import dev.ccd.daemon.supervisor.RunnerLauncher;
@@ -44,17 +46,20 @@ public final class Daemon {
     private final Store store;
     private final Supervisor supervisor;
     private final ControlServer server;
+    /** The web dashboard; null when the daemon serves none. */
+    private final Dashboard dashboard;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private Daemon(CcdHome home, FileChannel lockChannel, FileLock lock, Store store, Supervisor supervisor,
-            ControlServer server) {
+            ControlServer server, Dashboard dashboard) {
         this.home = home;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.store = store;
         this.supervisor = supervisor;
         this.server = server;
+        this.dashboard = dashboard;
     }
 
     /** Thrown when another daemon holds this home. */
@@ -64,16 +69,18 @@ public final class Daemon {
         }
     }
 
-    /** Starts a daemon in this JVM; returns once the control socket accepts requests. */
+    /** Starts a daemon in this JVM without a dashboard (unless config.json asks for one). */
     public static Daemon start(CcdHome home) throws IOException, SQLException, AlreadyRunning {
-        return start(home, false);
+        return start(home, HttpSettings.OFF, false);
     }
 
     /**
-     * As {@link #start(CcdHome)}; {@code logToStderr} also sends the log to stderr (in the
-     * foreground, where systemd's journal reads it).
+     * Starts a daemon in this JVM; returns once the control socket (and the dashboard, if any)
+     * accepts requests. {@code logToStderr} also sends the log to stderr (in the foreground, where
+     * systemd's journal reads it).
      */
-    public static Daemon start(CcdHome home, boolean logToStderr) throws IOException, SQLException, AlreadyRunning {
+    public static Daemon start(CcdHome home, HttpSettings http, boolean logToStderr)
+            throws IOException, SQLException, AlreadyRunning {
         home.ensureLayout();
         configureLogging(home, logToStderr);
         FileChannel lockChannel = FileChannel.open(home.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -86,7 +93,10 @@ public final class Daemon {
         // bwrap runs while the store opens: its few ms add nothing to the start.
         CompletableFuture<SandboxSupport> sandbox = SandboxSupport.probe(SandboxSupport.configuredBwrap());
         Store store = null;
+        ControlServer server = null;
+        Dashboard dashboard = null;
         try {
+            HttpSettings httpSettings = http.orConfig(home.config());
             Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
             store = Store.open(home.db());
             List<String> interrupted = store.markLiveRunsInterrupted(Timestamps.now()).join();
@@ -106,11 +116,23 @@ public final class Daemon {
                 log.warn("{}", sandboxes.message());
             }
             ControlApi api = new ControlApi(home, store, supervisor, templates, () -> self[0].shutdown(), sandboxes);
-            ControlServer server = ControlServer.start(home.socket(), api);
-            self[0] = new Daemon(home, lockChannel, lock, store, supervisor, server);
+            // Before the socket: once 'ccd start' gets an answer, run/http.addr is there.
+            if (httpSettings.enabled()) {
+                dashboard = Dashboard.start(home, httpSettings, store, api);
+            } else {
+                Dashboard.removeFiles(home);
+            }
+            server = ControlServer.start(home.socket(), api);
+            self[0] = new Daemon(home, lockChannel, lock, store, supervisor, server, dashboard);
             log.info("daemon started: pid {}, home {}", ProcessHandle.current().pid(), home.root());
             return self[0];
         } catch (IOException | SQLException | RuntimeException e) {
+            if (dashboard != null) {
+                dashboard.close();
+            }
+            if (server != null) {
+                server.close();
+            }
             if (store != null) {
                 store.close();
             }
@@ -135,6 +157,9 @@ public final class Daemon {
         log.info("daemon stopping");
         try {
             store.event("daemon_stopping", null, null);
+            if (dashboard != null) {
+                dashboard.close();
+            }
             supervisor.shutdown();
             server.close();
             store.close();

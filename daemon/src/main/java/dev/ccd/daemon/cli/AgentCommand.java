@@ -10,6 +10,6 @@ final class AgentCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: start, stop, list, status, logs, tasks, resume");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: start, stop, list, status, logs, tasks, resume, chart");
     }
 }

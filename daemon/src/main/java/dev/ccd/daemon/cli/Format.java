@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Human-readable renderings for the CLI: durations, sizes, tables, events. */
-final class Format {
+public final class Format {
     private Format() {
     }
 
@@ -71,7 +71,7 @@ final class Format {
     }
 
     /** One event as a log line: time, kind, and what matters of its payload. */
-    static String event(JsonNode e) {
+    public static String event(JsonNode e) {
         JsonNode p = e.path("payload");
         String time = e.path("ts").asText();
         String what = switch (e.path("kind").asText()) {

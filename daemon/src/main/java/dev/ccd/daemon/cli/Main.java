@@ -31,6 +31,7 @@ public final class Main implements Runnable {
             "permission", PermissionCommand.class,
             "templates", TemplatesCommand.class,
             "events", EventsCommand.class,
+            "dashboard", DashboardCommand.class,
             "completion", CompletionCommand.class);
 
     /** The verbs under a group verb. */
@@ -42,7 +43,8 @@ public final class Main implements Runnable {
                     "status", AgentStatusCommand.class,
                     "logs", AgentLogsCommand.class,
                     "tasks", AgentTasksCommand.class,
-                    "resume", AgentResumeCommand.class),
+                    "resume", AgentResumeCommand.class,
+                    "chart", AgentChartCommand.class),
             "permission", verbs(
                     "list", PermissionCommand.ListRequests.class,
                     "approve", PermissionCommand.Approve.class,

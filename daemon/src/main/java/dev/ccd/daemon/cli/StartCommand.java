@@ -9,6 +9,7 @@ import dev.ccd.daemon.DaemonMain;
 import dev.ccd.daemon.PidFile;
 import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.control.ControlClient;
+import dev.ccd.daemon.http.HttpSettings;
 import dev.ccd.daemon.supervisor.RunnerLauncher;
 import java.io.File;
 import java.io.IOException;
@@ -32,6 +33,16 @@ final class StartCommand extends BaseCommand {
     @CommandLine.Option(names = "--foreground", description = "stay attached (for systemd): logs go to stderr and logs/daemon.log; SIGTERM stops it, exit 0")
     boolean foreground;
 
+    @CommandLine.Option(names = "--http", paramLabel = "PORT",
+            description = "serve the web dashboard and /metrics on this port (0: any free port); see 'ccd dashboard'")
+    Integer httpPort;
+
+    @CommandLine.Option(names = "--http-bind", paramLabel = "ADDR", description = "the dashboard's address (default 127.0.0.1)")
+    String httpBind;
+
+    @CommandLine.Option(names = "--metrics-open", description = "/metrics answers without the dashboard's token")
+    boolean metricsOpen;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         CcdHome home = home();
@@ -40,13 +51,14 @@ final class StartCommand extends BaseCommand {
             throw new CliException(ExitCodes.FAILED, "a ccd daemon is already running for " + home.root()
                     + " (pid " + running.get() + ")");
         }
+        HttpSettings http = httpSettings();
         if (foreground) {
-            return DaemonMain.run(home, true) == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+            return DaemonMain.run(home, http, true) == 0 ? ExitCodes.OK : ExitCodes.FAILED;
         }
         home.ensureLayout();
         Path console = home.logs().resolve("daemon.out");
         // In a session of its own: the daemon outlives this CLI and the terminal it was typed in.
-        ManagedProcess daemon = LocalLauncher.instance().start(Command.of(daemonCommand(home), home.root())
+        ManagedProcess daemon = LocalLauncher.instance().start(Command.of(daemonCommand(home, http), home.root())
                 .withStdin(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .withStdout(ProcessBuilder.Redirect.to(console.toFile()))
                 .mergingStderr());
@@ -63,6 +75,7 @@ final class StartCommand extends BaseCommand {
                     err().println();
                 }
                 out().printf("ccd daemon started (pid %d), home %s%n", status.get().path("pid").asLong(), home.root());
+                DashboardCommand.announce(home, out(), err());
                 JsonNode sandbox = status.get().path("sandbox");
                 if (!sandbox.path("available").asBoolean(true)) {
                     // started all the same: unsandboxed runs still work, and the operator learns why the others fail
@@ -97,7 +110,23 @@ final class StartCommand extends BaseCommand {
         }
     }
 
-    private static List<String> daemonCommand(CcdHome home) {
+    private HttpSettings httpSettings() {
+        if (httpPort == null) {
+            if (httpBind != null) {
+                throw new CliException(ExitCodes.USAGE, "--http-bind needs --http PORT");
+            }
+            return new HttpSettings(null, null, metricsOpen);
+        }
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new CliException(ExitCodes.USAGE, "--http is " + httpPort + "; expected a port number 0-65535");
+        }
+        if (httpBind != null && httpBind.isBlank()) {
+            throw new CliException(ExitCodes.USAGE, "--http-bind is empty; expected an address such as 127.0.0.1");
+        }
+        return new HttpSettings(httpPort, httpBind, metricsOpen);
+    }
+
+    private static List<String> daemonCommand(CcdHome home, HttpSettings http) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-XX:+UseSerialGC");
@@ -116,6 +145,7 @@ final class StartCommand extends BaseCommand {
         command.add(DaemonMain.class.getName());
         command.add("--home");
         command.add(home.root().toString());
+        command.addAll(http.arguments());
         return command;
     }
 }

@@ -125,6 +125,11 @@ public final class ControlApi {
         }
     }
 
+    /** One method for another front end (the dashboard): the same names, params and errors as on the socket. */
+    public JsonNode invoke(String method, JsonNode params) throws RpcException {
+        return call(method, new Params(params));
+    }
+
     Subscription subscribe(Params p) throws RpcException {
         long since = p.longValue("since", 0, 0, Long.MAX_VALUE);
         String name = p.optionalString("name");

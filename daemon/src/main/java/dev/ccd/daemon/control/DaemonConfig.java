@@ -17,6 +17,9 @@ import java.util.TreeSet;
  * a budget.
  */
 final class DaemonConfig {
+    /** Keys the daemon reads at its start (the dashboard's, see {@code http.HttpSettings}); agent.start ignores them. */
+    static final java.util.Set<String> DAEMON_KEYS = java.util.Set.of("http_port", "http_bind", "metrics_open");
+
     private DaemonConfig() {
     }
 
@@ -36,7 +39,7 @@ final class DaemonConfig {
         }
         for (Iterator<String> keys = node.fieldNames(); keys.hasNext(); ) {
             String key = keys.next();
-            if (!AgentStartRequest.CONFIGURABLE.contains(key)) {
+            if (!AgentStartRequest.CONFIGURABLE.contains(key) && !DAEMON_KEYS.contains(key)) {
                 throw new RpcException(RpcException.FAILED, file + ": unknown key '" + key + "'; known keys: "
                         + String.join(", ", new TreeSet<>(AgentStartRequest.CONFIGURABLE)));
             }

@@ -467,6 +467,18 @@ public final class Store implements AutoCloseable {
                 Rows::task, runId);
     }
 
+    /** Ended iterations of all runs of one name and provider with one status: how many, how long in all. */
+    public record IterationTotals(String name, String provider, String status, long count, double seconds) {
+    }
+
+    /** The ended iterations in the record, summed by run name, provider and status (for {@code /metrics}). */
+    public List<IterationTotals> iterationTotals() throws SQLException {
+        return reader.query("SELECT r.name, r.provider, i.status, count(*), coalesce(sum(i.duration_s), 0)"
+                + " FROM agent_iterations i JOIN agent_runs r ON r.id = i.run_id WHERE i.status <> 'running'"
+                + " GROUP BY r.name, r.provider, i.status ORDER BY 1, 2, 3",
+                rs -> new IterationTotals(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getDouble(5)));
+    }
+
     /** Number of runs per status, every status present (zero when none). */
     public Map<String, Integer> countByStatus() throws SQLException {
         Map<String, Integer> counts = new LinkedHashMap<>();

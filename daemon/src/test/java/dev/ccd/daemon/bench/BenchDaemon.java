@@ -29,17 +29,19 @@ final class BenchDaemon implements AutoCloseable {
         this.process = process;
     }
 
-    static BenchDaemon start(Path root, Path home) throws Exception {
+    /** With {@code daemonArgs} after {@code --home} (e.g. {@code --http 0}). */
+    static BenchDaemon start(Path root, Path home, String... daemonArgs) throws Exception {
         Files.createDirectories(home);
         List<String> cp = new ArrayList<>();
         cp.add(root.resolve("daemon/target/ccd-daemon.jar").toString());
         try (var jars = Files.list(root.resolve("daemon/target/lib"))) {
             jars.sorted().forEach(j -> cp.add(j.toString()));
         }
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx256m", "-Dccd.runner.dir=" + root.resolve("runner/target"),
-                "-cp", String.join(":", cp), "dev.ccd.daemon.DaemonMain", "--home", home.toString())
-                .redirectErrorStream(true).redirectOutput(home.resolve("daemon.out").toFile()).start();
+                "-cp", String.join(":", cp), "dev.ccd.daemon.DaemonMain", "--home", home.toString()));
+        command.addAll(List.of(daemonArgs));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(home.resolve("daemon.out").toFile()).start();
         BenchDaemon daemon = new BenchDaemon(root, home, p);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {

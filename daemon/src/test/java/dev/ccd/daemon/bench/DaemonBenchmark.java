@@ -196,17 +196,23 @@ public final class DaemonBenchmark {
             reader.join();
         }
         long persisted = d.count("SELECT count(*) FROM agent_iterations WHERE run_id = '" + runId + "' AND status = 'ok'");
+        double[] rates = rowsPerSecond(d, runId, cold, rows);
+        System.out.printf("iteration rows persisted%s %.0f rows/s for the first %,d, %.0f rows/s for the next %,d"
+                        + "  [one run of %,d iterations of the scripted model, interval 0 (%,d 'ok' rows);"
+                        + " timed from agent_iterations' own timestamps%s]%n",
+                outsideReader ? ", outside reader:" : ":               ", rates[0], cold,
+                rates[1], rows - cold, rows, persisted,
+                outsideReader ? "; " + polls.get() + " polls of agent_runs by another connection, every 100 ms" : "");
+    }
+
+    /** Rows/s of an ended run from its rows' own timestamps: iterations 1 to {@code cold}, then the rest. */
+    static double[] rowsPerSecond(BenchDaemon d, String runId, int cold, int rows) {
         String ms = "SELECT CAST(round((julianday(b.ended_at) - julianday(a.%s)) * 86400000) AS INTEGER)"
                 + " FROM agent_iterations a, agent_iterations b WHERE a.run_id = '" + runId + "' AND b.run_id = a.run_id"
                 + " AND a.iteration = %d AND b.iteration = %d";
         long coldMs = d.count(String.format(ms, "started_at", 1, cold));
         long warmMs = d.count(String.format(ms, "ended_at", cold, rows));
-        System.out.printf("iteration rows persisted%s %.0f rows/s for the first %,d, %.0f rows/s for the next %,d"
-                        + "  [one run of %,d iterations of the scripted model, interval 0 (%,d 'ok' rows);"
-                        + " timed from agent_iterations' own timestamps%s]%n",
-                outsideReader ? ", outside reader:" : ":               ", cold * 1000.0 / coldMs, cold,
-                (rows - cold) * 1000.0 / warmMs, rows - cold, rows, persisted,
-                outsideReader ? "; " + polls.get() + " polls of agent_runs by another connection, every 100 ms" : "");
+        return new double[] {cold * 1000.0 / coldMs, (rows - cold) * 1000.0 / warmMs};
     }
 
     /**

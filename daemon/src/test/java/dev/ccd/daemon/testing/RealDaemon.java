@@ -29,9 +29,11 @@ public abstract class RealDaemon {
         daemonPids.forEach(Processes::killTree);
     }
 
-    /** {@code ccd start}, which must succeed; the daemon's pid. */
-    protected long startDaemon() {
-        Cli.Result start = ccd.run("start");
+    /** {@code ccd start} with these options, which must succeed; the daemon's pid. */
+    protected long startDaemon(String... options) {
+        List<String> args = new ArrayList<>(List.of("start"));
+        args.addAll(List.of(options));
+        Cli.Result start = ccd.run(args.toArray(String[]::new));
         assertThat(start.exitCode()).as(start.toString()).isZero();
         long pid = Processes.pidIn(home.resolve("run/ccd.pid")).orElseThrow();
         daemonPids.add(pid);

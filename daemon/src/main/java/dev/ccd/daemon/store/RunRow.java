@@ -7,6 +7,10 @@ package dev.ccd.daemon.store;
  *                for runs recorded before ccd knew sandboxes
  * @param network {@code on} or {@code off}: whether its tool processes had the network (always
  *                {@code on} with the sandbox off); null as {@code sandbox}
+ * @param placement      {@code local} or {@code slurm}: where the runner ran
+ * @param slurmJobId     its Slurm job id once the scheduler has one; null for local runs
+ * @param placementState the scheduler's last word on that job ({@code PENDING (Resources)},
+ *                       {@code RUNNING on node1}, {@code CANCELLED}); null for local runs
  */
 public record RunRow(
         String id,
@@ -30,13 +34,24 @@ public record RunRow(
         Integer exitCode,
         String error,
         String sandbox,
-        String network) {
+        String network,
+        String placement,
+        Long slurmJobId,
+        String placementState) {
 
     /** A new run, before its runner has started. */
     public static RunRow starting(String id, String name, String template, String args, String provider,
             String model, String workdir, boolean autoApprove, String restartOf, int restartCount, String startedAt,
             String sandbox, String network) {
         return new RunRow(id, name, template, args, RunStatus.STARTING, provider, model, workdir, null,
-                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network);
+                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network,
+                "local", null, null);
+    }
+
+    /** The same row, placed elsewhere ({@code slurm}). */
+    public RunRow placedOn(String where) {
+        return new RunRow(id, name, template, args, status, provider, model, workdir, pid, autoApprove, restartOf,
+                restartCount, startedAt, endedAt, lastIteration, tokensIn, tokensOut, costUsd, exitCode, error, sandbox,
+                network, where, slurmJobId, placementState);
     }
 }

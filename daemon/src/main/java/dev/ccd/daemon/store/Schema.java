@@ -94,7 +94,13 @@ final class Schema {
                     "ALTER TABLE agent_runs ADD COLUMN network TEXT"),
             // 3: when the daemon last said it was alive (one row), so that the next start dates the
             // runs it finds interrupted to the failure rather than to itself.
-            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"));
+            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"),
+            // 4: where a run's runner ran ('local' or 'slurm'), its Slurm job id, and the scheduler's
+            // last word on the job (e.g. 'PENDING (Resources)', 'RUNNING on node1', 'TIMEOUT').
+            List.of(
+                    "ALTER TABLE agent_runs ADD COLUMN placement TEXT NOT NULL DEFAULT 'local'",
+                    "ALTER TABLE agent_runs ADD COLUMN slurm_job_id INTEGER",
+                    "ALTER TABLE agent_runs ADD COLUMN placement_state TEXT"));
 
     private Schema() {
     }

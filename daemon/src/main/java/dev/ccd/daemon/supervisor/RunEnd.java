@@ -34,6 +34,10 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
             default -> exit != null ? EndedBy.EXIT_MESSAGE : EndedBy.ITSELF;
         };
         String stopReason = runner.stopReason();
+        String placementFailure = runner.placementFailure();
+        if (exit == null && placementFailure != null) {
+            return new RunEnd(RunStatus.FAILED, "placement_timeout", code, placementFailure, by);
+        }
         if (exit != null) {
             return switch (exit.reason()) {
                 case STOPPED -> new RunEnd(RunStatus.STOPPED, "stopped: " + nonNull(stopReason, "stdin closed"),
@@ -58,7 +62,8 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
         }
         String tail = stderrTail(runner.stderrLog);
         String killedBecause = runner.killedBecause();
-        String error = (killedBecause == null ? "" : killedBecause + "; ")
+        String scheduler = runner.schedulerAccount();
+        String error = (scheduler == null ? "" : scheduler + "; ") + (killedBecause == null ? "" : killedBecause + "; ")
                 + "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
                 + (tail.isBlank() ? "" : "; stderr tail:\n" + tail);
         return new RunEnd(RunStatus.CRASHED, "crashed", code, error, by);

@@ -7,6 +7,7 @@ import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.StoreHealth;
 import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.process.ClusterJob;
 import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -54,6 +56,9 @@ final class RunLaunch {
      * Runners in their handshake at once. A JVM's start-up is CPU work: a hundred started
      * together on two cores would each miss the 5 s handshake; queued, each gets its share.
      */
+    /** How long a start of a cluster job waits to hear that it runs before it answers that it waits. */
+    static final Duration QUEUE_ANSWER = Duration.ofSeconds(3);
+
     static final int MAX_STARTING = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
     private final Semaphore starting = new Semaphore(MAX_STARTING);
@@ -79,6 +84,7 @@ final class RunLaunch {
         }
         ManagedProcess process;
         long spawnNanos;
+        boolean local = spec.placement().local();
         try {
             Files.createDirectories(home.run(run.runId));
             ObjectNode payload = MessageCodec.mapper().createObjectNode()
@@ -87,21 +93,23 @@ final class RunLaunch {
                 payload.put("restart_of", restartOf).put("restart_count", restartCount);
             }
             store.event("run_starting", run.runId, payload);
-            // waiting for a place, a stop must not wait with it
-            while (!starting.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+            // waiting for a place, a stop must not wait with it; a job on a cluster takes no
+            // place here: its runner starts on a node, when the scheduler says
+            while (local && !starting.tryAcquire(50, TimeUnit.MILLISECONDS)) {
                 if (run.stopRequested()) {
                     throw notStarted(run, RunStatus.STOPPED, "stopped before its runner started", "stopped");
                 }
             }
             if (run.stopRequested()) {
-                starting.release();
+                release(local);
                 throw notStarted(run, RunStatus.STOPPED, "stopped before its runner started", "stopped");
             }
             spawnNanos = System.nanoTime();
             try {
-                process = launcher.start(spec.workdir(), run.stderrLog, spec.secrets());
+                process = launcher.start(spec.workdir(), run.stderrLog, spec.secrets(), spec.placement(),
+                        Placement.jobName(spec.name(), run.runId));
             } catch (IOException | RuntimeException e) {
-                starting.release();
+                release(local);
                 throw e;
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -111,12 +119,84 @@ final class RunLaunch {
         }
         RunnerPipe pipe = new RunnerPipe(run.runId, process);
         RunHandle.PendingStop early = run.attach(process, pipe, spawnNanos);
-        run.ready.whenComplete((ready, failure) -> starting.release());
+        if (local) {
+            run.ready.whenComplete((ready, failure) -> starting.release());
+        }
         pipe.startReading(result -> recorder.onOutcome(run, result));
         CompletableFuture.allOf(process.onExit(), pipe.readerDone).thenRunAsync(() -> finish(run), supervisor.endings());
         // Nothing else holds the runner's stdout, so its end of stream follows its exit at once;
         // the bound only guards against a reader that cannot finish.
         process.onExit().thenRun(() -> pipe.readerDone.completeOnTimeout(null, 5, TimeUnit.SECONDS));
+        Optional<ClusterJob> job = process.job();
+        if (job.isPresent()) {
+            return queued(run, init, early, job.get());
+        }
+        return handshake(run, init, early);
+    }
+
+    /**
+     * A run whose runner is a cluster job: the handshake begins once the job runs. A job that
+     * still waits after {@link #QUEUE_ANSWER} leaves the start answered ({@code starting}, with
+     * the scheduler's reason on the row) and goes on waiting on the {@code run-end} pool.
+     */
+    private RunRow queued(RunHandle run, Message.Init init, RunHandle.PendingStop early, ClusterJob job)
+            throws SupervisorException {
+        if (early != null || supervisor.isShuttingDown()) {
+            // nothing ran yet: no message to send, the job is cancelled
+            run.beginStop(early != null ? early.reason() : "daemon stopping", Supervisor.KILL_AFTER);
+            run.process().kill();
+            throw failure(run, "stopped before its Slurm job ran");
+        }
+        JobWatch watch = new JobWatch(store, run, job, run.spec.placement().queueTimeout());
+        JobWatch.Outcome first = awaitJob(run, watch, QUEUE_ANSWER);
+        if (first != JobWatch.Outcome.WAITING) {
+            return placed(run, init, watch, first);
+        }
+        supervisor.endings().execute(() -> {
+            try {
+                placed(run, init, watch, awaitJob(run, watch, run.spec.placement().queueTimeout()));
+            } catch (SupervisorException e) {
+                log.info("{} - {}", run.runId, e.getMessage());
+            }
+        });
+        try {
+            return store.run(run.runId).orElseThrow();
+        } catch (SQLException e) {
+            throw new SupervisorException(SupervisorException.Kind.FAILED, e.getMessage());
+        }
+    }
+
+    private static JobWatch.Outcome awaitJob(RunHandle run, JobWatch watch, Duration atMost) {
+        try {
+            return watch.await(atMost);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            run.process().kill();
+            return JobWatch.Outcome.ENDED;
+        }
+    }
+
+    private RunRow placed(RunHandle run, Message.Init init, JobWatch watch, JobWatch.Outcome outcome)
+            throws SupervisorException {
+        switch (outcome) {
+            case RUNNING -> {
+                return handshake(run, init, null);
+            }
+            case TIMED_OUT, WAITING -> {
+                String why = watch.timedOut();
+                log.warn("{} - {}", run.runId, why);
+                run.placementFailed(why);
+                run.ready.completeExceptionally(new IllegalStateException(why));
+                run.process().kill();
+                throw failure(run, why);
+            }
+            default -> throw failure(run, "its Slurm job ended before the runner started");
+        }
+    }
+
+    /** Sends {@code init} and waits for {@code ready}, then for the first iteration (briefly). */
+    private RunRow handshake(RunHandle run, Message.Init init, RunHandle.PendingStop early) throws SupervisorException {
+        RunnerPipe pipe = run.pipe();
         pipe.send(init);
         if (early != null) {
             supervisor.carryOutStop(run, early.reason(), early.timeout());
@@ -142,6 +222,12 @@ final class RunLaunch {
         }
     }
 
+    private void release(boolean local) {
+        if (local) {
+            starting.release();
+        }
+    }
+
     /**
      * Takes the name and records the run {@code starting}. A clash of ids (two starts in one
      * second) is retried with a new one, the name held throughout.
@@ -155,7 +241,8 @@ final class RunLaunch {
         for (int attempt = 1; ; attempt++) {
             RunRow row = RunRow.starting(run.runId, spec.name(), spec.templateName(), spec.args(),
                     spec.config().provider(), spec.config().model(), spec.workdir().toString(), !spec.config().ask(),
-                    restartOf, restartCount, Timestamps.now(), spec.sandboxWord(), spec.networkWord());
+                    restartOf, restartCount, Timestamps.now(), spec.sandboxWord(), spec.networkWord())
+                    .placedOn(spec.placement().word());
             try {
                 store.insertRun(row).get(RECORD_WAIT.toSeconds(), TimeUnit.SECONDS);
                 return run;
@@ -257,6 +344,14 @@ final class RunLaunch {
     /** Records the end of a run once its process has exited and its output is read. */
     private void finish(RunHandle run) {
         run.markEnded();
+        Optional<ClusterJob> job = run.process().job();
+        if (job.isPresent()) {
+            try {
+                run.schedulerAccount(JobWatch.endAccount(store, run, job.get()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         run.ready.completeExceptionally(new IllegalStateException("the runner exited before it was ready"));
         RunEnd end = RunEnd.of(run);
         CompletableFuture<Boolean> recorded = store.endRun(run.runId, end.status(), end.exitCode(), end.error(),

@@ -1,0 +1,109 @@
+package dev.ccd.daemon.supervisor;
+
+import dev.ccd.daemon.store.Store;
+import dev.ccd.process.ClusterJob;
+import dev.ccd.process.JobState;
+import dev.ccd.protocol.MessageCodec;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The wait of one run's Slurm job for a node, and the scheduler's account of its end. While the
+ * job waits, the run stays {@code starting}; every change of what the scheduler says (its id,
+ * {@code PENDING (Resources)}, {@code RUNNING on node1}) is recorded on the run
+ * ({@code placement_state}) with a {@code run_queued} or {@code run_placed} event. The handshake's
+ * 5 s begin only once the job runs.
+ *
+ * <p>Threads: one at a time; the control thread that started the run, then, if the job still
+ * waits, a {@code run-end} thread. It asks the scheduler every {@link #POLL}.
+ */
+final class JobWatch {
+    private static final Logger log = LoggerFactory.getLogger(JobWatch.class);
+    static final Duration POLL = Duration.ofMillis(500);
+    /** How long the scheduler has, after the end of srun, to settle the job's state. */
+    static final Duration END_SETTLE = Duration.ofSeconds(3);
+
+    enum Outcome { RUNNING, WAITING, ENDED, TIMED_OUT }
+
+    private final Store store;
+    private final RunHandle run;
+    private final ClusterJob job;
+    private final long deadlineNanos;
+    private final Duration timeout;
+    private JobState last;
+
+    JobWatch(Store store, RunHandle run, ClusterJob job, Duration timeout) {
+        this.store = store;
+        this.run = run;
+        this.job = job;
+        this.timeout = timeout;
+        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    }
+
+    /**
+     * Waits until the job runs, srun ends (the job was cancelled, refused or stopped), the
+     * placement timeout passes, or {@code atMost} has passed with the job still waiting.
+     */
+    Outcome await(Duration atMost) throws InterruptedException {
+        long until = Math.min(deadlineNanos, System.nanoTime() + atMost.toNanos());
+        while (true) {
+            Optional<JobState> now = job.state();
+            now.ifPresent(this::record);
+            if (!run.process().isAlive()) {
+                return Outcome.ENDED;
+            }
+            if (now.isPresent() && !now.get().waiting()) {
+                return now.get().over() ? Outcome.ENDED : Outcome.RUNNING;
+            }
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                return Outcome.TIMED_OUT;
+            }
+            if (System.nanoTime() - until >= 0) {
+                return Outcome.WAITING;
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /** Why the start failed at the placement timeout, in the scheduler's words. */
+    String timedOut() {
+        return "its Slurm job " + (last == null ? "" : last.id() + " ") + "was still "
+                + (last == null ? "not known to the scheduler" : last.describe()) + " after the placement timeout of "
+                + timeout.toSeconds() + " s: cancelled";
+    }
+
+    /**
+     * After srun has ended: the scheduler's account of the job (waiting up to {@link #END_SETTLE}
+     * for it to settle), recorded on the run.
+     *
+     * @return e.g. {@code Slurm job 42 CANCELLED on node1}; null when the scheduler does not say
+     */
+    static String endAccount(Store store, RunHandle run, ClusterJob job) throws InterruptedException {
+        long until = System.nanoTime() + END_SETTLE.toNanos();
+        Optional<JobState> state = job.state();
+        while ((state.isEmpty() || !state.get().settled()) && System.nanoTime() - until < 0) {
+            Thread.sleep(POLL.toMillis() / 2);
+            state = job.state();
+        }
+        if (state.isEmpty()) {
+            return null;
+        }
+        store.setPlacement(run.runId, state.get().id(), state.get().describe(), null, null);
+        return "Slurm job " + state.get().id() + " " + state.get().describe();
+    }
+
+    private void record(JobState now) {
+        if (now.equals(last)) {
+            return;
+        }
+        last = now;
+        boolean running = !now.waiting() && !now.over();
+        String kind = now.waiting() ? "run_queued" : running ? "run_placed" : null;
+        store.setPlacement(run.runId, now.id(), now.describe(), kind, MessageCodec.mapper().createObjectNode()
+                .put("slurm_job_id", now.id()).put("state", now.state()).put("reason", now.reason())
+                .put("nodes", now.nodes()));
+        log.info("{} - Slurm job {} {}", run.runId, now.id(), now.describe());
+    }
+}

@@ -147,7 +147,7 @@ final class AgentStartRequest {
     }
 
     /** Where the runner runs: {@code placement}, {@code slurm_args}, {@code placement_timeout_s}, {@code slurm_java}. */
-    private static Placement placement(Params p) throws RpcException {
+    private Placement placement(Params p) throws RpcException {
         Placement.Where where = p.oneOf("placement", "local", PLACEMENTS).equals("slurm")
                 ? Placement.Where.SLURM : Placement.Where.LOCAL;
         String argsText = p.optionalString("slurm_args");
@@ -173,8 +173,8 @@ final class AgentStartRequest {
                 : Duration.ofMillis(Math.round(timeout * 1000)), java);
     }
 
-    private static boolean onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "");
+    private boolean onPath(String program) {
+        String path = daemonEnvironment.getOrDefault("PATH", "");
         for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
                 return true;

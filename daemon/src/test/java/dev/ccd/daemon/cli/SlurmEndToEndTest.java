@@ -100,6 +100,20 @@ class SlurmEndToEndTest extends RealDaemon {
     }
 
     @Test
+    void aKilledDaemonLeavesItsRunnerAtTheEndOfItsInputSoTheJobEnds() throws IOException {
+        long daemon = startDaemon();
+        assertThat(startOnSlurm("slurm-orphan").exitCode()).isZero();
+        Map<String, Object> run = latestRun("slurm-orphan");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ((Number) latestRun("slurm-orphan").get("last_iteration")).longValue() >= 1);
+
+        ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> SlurmCluster.live(jobName(run)).isEmpty());
+        assertThat(SlurmCluster.any(jobName(run))).singleElement().asString().contains("|COMPLETED|");
+    }
+
+    @Test
     void aJobCancelledFromOutsideIsCrashedWithTheSchedulersReasonAndRestarted() throws IOException {
         startDaemon();
         assertThat(startOnSlurm("slurm-cancelled", "--restart", "on-crash", "--max-restarts", "1").exitCode()).isZero();

@@ -6,6 +6,9 @@ import dev.ccd.process.JobState;
 import dev.ccd.protocol.MessageCodec;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,14 +17,16 @@ import org.slf4j.LoggerFactory;
  * job waits, the run stays {@code starting}; every change of what the scheduler says (its id,
  * {@code PENDING (Resources)}, {@code RUNNING on node1}) is recorded on the run
  * ({@code placement_state}) with a {@code run_queued} or {@code run_placed} event. The handshake's
- * 5 s begin only once the job runs.
+ * 5 s begin only once the job runs (the scheduler says so, or the runner's {@code ready} came).
  *
  * <p>Threads: one at a time; the control thread that started the run, then, if the job still
- * waits, a {@code run-end} thread. It asks the scheduler every {@link #POLL}.
+ * waits, a {@code run-end} thread. It asks the scheduler every {@link #POLL}, and less often (up
+ * to {@link #POLL_MAX}) while nothing changes: a hundred queued runs must not flood the controller.
  */
 final class JobWatch {
     private static final Logger log = LoggerFactory.getLogger(JobWatch.class);
     static final Duration POLL = Duration.ofMillis(500);
+    static final Duration POLL_MAX = Duration.ofSeconds(5);
     /** How long the scheduler has, after the end of srun, to settle the job's state. */
     static final Duration END_SETTLE = Duration.ofSeconds(3);
 
@@ -33,6 +38,7 @@ final class JobWatch {
     private final long deadlineNanos;
     private final Duration timeout;
     private JobState last;
+    private long pollMs = POLL.toMillis();
 
     JobWatch(Store store, RunHandle run, ClusterJob job, Duration timeout) {
         this.store = store;
@@ -50,7 +56,12 @@ final class JobWatch {
         long until = Math.min(deadlineNanos, System.nanoTime() + atMost.toNanos());
         while (true) {
             Optional<JobState> now = job.state();
+            boolean changed = now.isPresent() && !now.get().equals(last);
             now.ifPresent(this::record);
+            pollMs = changed ? POLL.toMillis() : Math.min(pollMs * 2, POLL_MAX.toMillis());
+            if (run.ready.isDone() && !run.ready.isCompletedExceptionally()) {
+                return Outcome.RUNNING;
+            }
             if (!run.process().isAlive()) {
                 return Outcome.ENDED;
             }
@@ -63,7 +74,13 @@ final class JobWatch {
             if (System.nanoTime() - until >= 0) {
                 return Outcome.WAITING;
             }
-            Thread.sleep(POLL.toMillis());
+            // woken early by the runner's ready (it runs) or by its end (ready fails then)
+            long waitMs = Math.min(pollMs, Math.max(1, (Math.min(until, deadlineNanos) - System.nanoTime()) / 1_000_000));
+            try {
+                run.ready.get(waitMs, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // ended, or not yet: the next look at the scheduler says which
+            }
         }
     }
 

@@ -56,6 +56,8 @@ final class RunLaunch {
      * Runners in their handshake at once. A JVM's start-up is CPU work: a hundred started
      * together on two cores would each miss the 5 s handshake; queued, each gets its share.
      */
+    /** What a pipe surely holds without a reader (Linux gives 64 KiB). */
+    static final int PIPE_BUFFER_BYTES = 16 * 1024;
     /** How long a start of a cluster job waits to hear that it runs before it answers that it waits. */
     static final Duration QUEUE_ANSWER = Duration.ofSeconds(3);
 
@@ -129,7 +131,7 @@ final class RunLaunch {
         process.onExit().thenRun(() -> pipe.readerDone.completeOnTimeout(null, 5, TimeUnit.SECONDS));
         Optional<ClusterJob> job = process.job();
         if (job.isPresent()) {
-            return queued(run, init, early, job.get());
+            return queued(run, init, initBytes, early, job.get());
         }
         return handshake(run, init, early);
     }
@@ -139,7 +141,7 @@ final class RunLaunch {
      * still waits after {@link #QUEUE_ANSWER} leaves the start answered ({@code starting}, with
      * the scheduler's reason on the row) and goes on waiting on the {@code run-end} pool.
      */
-    private RunRow queued(RunHandle run, Message.Init init, RunHandle.PendingStop early, ClusterJob job)
+    private RunRow queued(RunHandle run, Message.Init init, int initBytes, RunHandle.PendingStop early, ClusterJob job)
             throws SupervisorException {
         if (early != null || supervisor.isShuttingDown()) {
             // nothing ran yet: no message to send, the job is cancelled
@@ -147,14 +149,22 @@ final class RunLaunch {
             run.process().kill();
             throw failure(run, "stopped before its Slurm job ran");
         }
+        // init waits in srun's stdin until the job runs, so the runner has it the moment it starts
+        // (it waits 5 s for it), whenever the scheduler's state is next looked at; one larger than
+        // a pipe's buffer is written from the run-end pool, where blocking until then is harmless
+        if (initBytes <= PIPE_BUFFER_BYTES) {
+            run.pipe().send(init);
+        } else {
+            supervisor.endings().execute(() -> run.pipe().send(init));
+        }
         JobWatch watch = new JobWatch(store, run, job, run.spec.placement().queueTimeout());
         JobWatch.Outcome first = awaitJob(run, watch, QUEUE_ANSWER);
         if (first != JobWatch.Outcome.WAITING) {
-            return placed(run, init, watch, first);
+            return placed(run, watch, first);
         }
         supervisor.endings().execute(() -> {
             try {
-                placed(run, init, watch, awaitJob(run, watch, run.spec.placement().queueTimeout()));
+                placed(run, watch, awaitJob(run, watch, run.spec.placement().queueTimeout()));
             } catch (SupervisorException e) {
                 log.info("{} - {}", run.runId, e.getMessage());
             }
@@ -176,11 +186,11 @@ final class RunLaunch {
         }
     }
 
-    private RunRow placed(RunHandle run, Message.Init init, JobWatch watch, JobWatch.Outcome outcome)
+    private RunRow placed(RunHandle run, JobWatch watch, JobWatch.Outcome outcome)
             throws SupervisorException {
         switch (outcome) {
             case RUNNING -> {
-                return handshake(run, init, null);
+                return handshake(run, null, null);
             }
             case TIMED_OUT, WAITING -> {
                 String why = watch.timedOut();
@@ -194,10 +204,14 @@ final class RunLaunch {
         }
     }
 
-    /** Sends {@code init} and waits for {@code ready}, then for the first iteration (briefly). */
+    /**
+     * Sends {@code init} (null: it was sent) and waits for {@code ready}, then for the first
+     * iteration (briefly).
+     */
     private RunRow handshake(RunHandle run, Message.Init init, RunHandle.PendingStop early) throws SupervisorException {
-        RunnerPipe pipe = run.pipe();
-        pipe.send(init);
+        if (init != null) {
+            run.pipe().send(init);
+        }
         if (early != null) {
             supervisor.carryOutStop(run, early.reason(), early.timeout());
         } else if (supervisor.isShuttingDown()) {

@@ -48,21 +48,21 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
                         code, exit.reason().wireName() + (exit.error() == null ? "" : ": " + exit.error()), by);
             };
         }
+        String scheduler = runner.schedulerAccount();
         if (stopReason != null) {
             String undelivered = runner.stopUndelivered();
-            String how = undelivered != null
+            String how = (scheduler == null ? "" : scheduler + "; ") + (undelivered != null
                     ? "the stop message did not reach the runner (" + undelivered + "); ended by "
                             + (by == EndedBy.ITSELF ? "itself" : by.name())
                     : switch (by) {
                         case SIGTERM -> "did not exit after the stop message; ended by SIGTERM";
                         case SIGKILL -> "ignored the stop message and SIGTERM; ended by SIGKILL";
                         default -> "exited without an exit message after the stop";
-                    };
+                    });
             return new RunEnd(RunStatus.STOPPED, "stopped: " + stopReason, code, how, by);
         }
         String tail = stderrTail(runner.stderrLog);
         String killedBecause = runner.killedBecause();
-        String scheduler = runner.schedulerAccount();
         String error = (scheduler == null ? "" : scheduler + "; ") + (killedBecause == null ? "" : killedBecause + "; ")
                 + "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
                 + (tail.isBlank() ? "" : "; stderr tail:\n" + tail);

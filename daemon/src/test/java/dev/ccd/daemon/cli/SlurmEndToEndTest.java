@@ -138,6 +138,21 @@ class SlurmEndToEndTest extends RealDaemon {
     }
 
     @Test
+    void aQueuedJobStoppedByItsUserIsStoppedAndLeavesNothingQueued() throws IOException {
+        startDaemon();
+        assertThat(startOnSlurm("slurm-queued-stop", "--slurm-args", "--begin=now+1hour").out()).contains("PENDING");
+        Map<String, Object> run = latestRun("slurm-queued-stop");
+
+        Cli.Result stop = ccd.run("agent", "stop", "slurm-queued-stop");
+
+        assertThat(stop.exitCode()).as(stop.toString()).isZero();
+        Map<String, Object> ended = latestRun("slurm-queued-stop");
+        assertThat(ended.get("status")).isEqualTo("stopped");
+        assertThat((String) ended.get("error")).startsWith("Slurm job " + run.get("slurm_job_id") + " CANCELLED");
+        await().atMost(Duration.ofSeconds(20)).until(() -> SlurmCluster.live(jobName(run)).isEmpty());
+    }
+
+    @Test
     void aJobThatCannotBePlacedIsStartingWithTheReasonThenFailsAtItsPlacementTimeout() throws IOException {
         startDaemon();
         // more CPUs than any node has: Slurm keeps the job pending rather than refusing it

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 class SlurmEndToEndTest extends RealDaemon {
     private static final String PREFIX = "ccd-slurm-";
 
-    @BeforeAll
-    static void needsACluster() {
+    /** Each test says why it is skipped, so the reports show it. */
+    @BeforeEach
+    void needsACluster() {
         String why = SlurmCluster.unavailable();
         Assumptions.assumeTrue(why == null, why);
     }

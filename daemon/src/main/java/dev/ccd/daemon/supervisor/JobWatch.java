@@ -6,6 +6,7 @@ import dev.ccd.process.JobState;
 import dev.ccd.protocol.MessageCodec;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,6 +40,8 @@ final class JobWatch {
     private final Duration timeout;
     private JobState last;
     private long pollMs = POLL.toMillis();
+    /** The last write of what the scheduler said. */
+    private CompletableFuture<Void> recorded = CompletableFuture.completedFuture(null);
 
     JobWatch(Store store, RunHandle run, ClusterJob job, Duration timeout) {
         this.store = store;
@@ -84,6 +87,11 @@ final class JobWatch {
         }
     }
 
+    /** Completes once what the scheduler said so far is committed. */
+    CompletableFuture<Void> recorded() {
+        return recorded;
+    }
+
     /** Why the start failed at the placement timeout, in the scheduler's words. */
     String timedOut() {
         return "its Slurm job " + (last == null ? "" : last.id() + " ") + "was still "
@@ -118,7 +126,7 @@ final class JobWatch {
         last = now;
         boolean running = !now.waiting() && !now.over();
         String kind = now.waiting() ? "run_queued" : running ? "run_placed" : null;
-        store.setPlacement(run.runId, now.id(), now.describe(), kind, MessageCodec.mapper().createObjectNode()
+        recorded = store.setPlacement(run.runId, now.id(), now.describe(), kind, MessageCodec.mapper().createObjectNode()
                 .put("slurm_job_id", now.id()).put("state", now.state()).put("reason", now.reason())
                 .put("nodes", now.nodes()));
         log.info("{} - Slurm job {} {}", run.runId, now.id(), now.describe());

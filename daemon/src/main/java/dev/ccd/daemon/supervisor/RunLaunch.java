@@ -56,11 +56,6 @@ final class RunLaunch {
      * Runners in their handshake at once. A JVM's start-up is CPU work: a hundred started
      * together on two cores would each miss the 5 s handshake; queued, each gets its share.
      */
-    /** What a pipe surely holds without a reader (Linux gives 64 KiB). */
-    static final int PIPE_BUFFER_BYTES = 16 * 1024;
-    /** How long a start of a cluster job waits to hear that it runs before it answers that it waits. */
-    static final Duration QUEUE_ANSWER = Duration.ofSeconds(3);
-
     static final int MAX_STARTING = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
     private final Semaphore starting = new Semaphore(MAX_STARTING);
@@ -131,84 +126,16 @@ final class RunLaunch {
         process.onExit().thenRun(() -> pipe.readerDone.completeOnTimeout(null, 5, TimeUnit.SECONDS));
         Optional<ClusterJob> job = process.job();
         if (job.isPresent()) {
-            return queued(run, init, initBytes, early, job.get());
+            return new QueuedLaunch(this, store, supervisor).start(run, init, initBytes, early, job.get());
         }
         return handshake(run, init, early);
-    }
-
-    /**
-     * A run whose runner is a cluster job: the handshake begins once the job runs. A job that
-     * still waits after {@link #QUEUE_ANSWER} leaves the start answered ({@code starting}, with
-     * the scheduler's reason on the row) and goes on waiting on the {@code run-end} pool.
-     */
-    private RunRow queued(RunHandle run, Message.Init init, int initBytes, RunHandle.PendingStop early, ClusterJob job)
-            throws SupervisorException {
-        if (early != null || supervisor.isShuttingDown()) {
-            // nothing ran yet: no message to send, the job is cancelled
-            run.beginStop(early != null ? early.reason() : "daemon stopping", Supervisor.KILL_AFTER);
-            run.process().kill();
-            throw failure(run, "stopped before its Slurm job ran");
-        }
-        // init waits in srun's stdin until the job runs, so the runner has it the moment it starts
-        // (it waits 5 s for it), whenever the scheduler's state is next looked at; one larger than
-        // a pipe's buffer is written from the run-end pool, where blocking until then is harmless
-        if (initBytes <= PIPE_BUFFER_BYTES) {
-            run.pipe().send(init);
-        } else {
-            supervisor.endings().execute(() -> run.pipe().send(init));
-        }
-        JobWatch watch = new JobWatch(store, run, job, run.spec.placement().queueTimeout());
-        JobWatch.Outcome first = awaitJob(run, watch, QUEUE_ANSWER);
-        if (first != JobWatch.Outcome.WAITING) {
-            return placed(run, watch, first);
-        }
-        supervisor.endings().execute(() -> {
-            try {
-                placed(run, watch, awaitJob(run, watch, run.spec.placement().queueTimeout()));
-            } catch (SupervisorException e) {
-                log.info("{} - {}", run.runId, e.getMessage());
-            }
-        });
-        try {
-            return store.run(run.runId).orElseThrow();
-        } catch (SQLException e) {
-            throw new SupervisorException(SupervisorException.Kind.FAILED, e.getMessage());
-        }
-    }
-
-    private static JobWatch.Outcome awaitJob(RunHandle run, JobWatch watch, Duration atMost) {
-        try {
-            return watch.await(atMost);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            run.process().kill();
-            return JobWatch.Outcome.ENDED;
-        }
-    }
-
-    private RunRow placed(RunHandle run, JobWatch watch, JobWatch.Outcome outcome)
-            throws SupervisorException {
-        switch (outcome) {
-            case RUNNING -> {
-                return handshake(run, null, null);
-            }
-            case TIMED_OUT, WAITING -> {
-                String why = watch.timedOut();
-                log.warn("{} - {}", run.runId, why);
-                run.placementFailed(why);
-                run.ready.completeExceptionally(new IllegalStateException(why));
-                run.process().kill();
-                throw failure(run, why);
-            }
-            default -> throw failure(run, "its Slurm job ended before the runner started");
-        }
     }
 
     /**
      * Sends {@code init} (null: it was sent) and waits for {@code ready}, then for the first
      * iteration (briefly).
      */
-    private RunRow handshake(RunHandle run, Message.Init init, RunHandle.PendingStop early) throws SupervisorException {
+    RunRow handshake(RunHandle run, Message.Init init, RunHandle.PendingStop early) throws SupervisorException {
         if (init != null) {
             run.pipe().send(init);
         }
@@ -343,7 +270,7 @@ final class RunLaunch {
     }
 
     /** Waits for the recorded end of a run whose start failed, and reports it. */
-    private SupervisorException failure(RunHandle run, String why) {
+    SupervisorException failure(RunHandle run, String why) {
         try {
             RunRow end = run.ended.get(Supervisor.KILL_AFTER.toMillis() + 1000, TimeUnit.MILLISECONDS);
             String detail = end.error() != null ? end.error() : why;

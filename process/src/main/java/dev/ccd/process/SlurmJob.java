@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Reaches a program that {@code srun} runs as a Slurm job: through the scheduler, since its
@@ -17,10 +19,17 @@ import java.util.Optional;
  * </ul>
  * Jobs are named per start, so {@code --name} finds exactly this one without waiting for its id.
  *
- * <p>Threads: any; each call runs Slurm's short commands and waits for them.
+ * <p>Threads: any. Asking the controller can take seconds when it is busy, so {@link #signal}
+ * hands the work to one thread for every Slurm job ({@code ccd-slurm-signals}, in order) and
+ * returns at once: the stop ladder's timer, shared with local processes, never waits on Slurm.
  */
 final class SlurmJob implements ProcessSignals, ClusterJob {
     private static final long POLL_MS = 200;
+    private static final ExecutorService SIGNALS = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "ccd-slurm-signals");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final Slurm slurm;
     private final String name;
@@ -49,6 +58,10 @@ final class SlurmJob implements ProcessSignals, ClusterJob {
 
     @Override
     public void signal(boolean kill) {
+        SIGNALS.execute(() -> send(kill));
+    }
+
+    private void send(boolean kill) {
         Optional<JobState> job = state();
         if (job.isPresent() && job.get().settled()) {
             // over: what is left is the local srun alone, if anything

@@ -100,12 +100,32 @@ final class JobWatch {
     }
 
     /**
+     * After srun has ended, before the run's end is decided: the scheduler's account of the job
+     * goes on the run; a job the scheduler never knew, ended before any {@code ready} (srun
+     * refused it: a partition that does not exist, a request over a limit), is a failed start
+     * with srun's own words, not a crash to restart.
+     */
+    static void accountForEnd(Store store, RunHandle run, ClusterJob job) {
+        try {
+            String account = endAccount(store, run, job);
+            run.schedulerAccount(account);
+            if (account == null && !run.ready.isDone()) {
+                String said = RunEnd.stderrTail(run.stderrLog).lines().filter(l -> l.startsWith("srun: error"))
+                        .reduce((first, second) -> second).orElse("srun ended before the scheduler had the job");
+                run.placementFailed("Slurm did not take the job: " + said);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * After srun has ended: the scheduler's account of the job (waiting up to {@link #END_SETTLE}
      * for it to settle), recorded on the run.
      *
      * @return e.g. {@code Slurm job 42 CANCELLED on node1}; null when the scheduler does not say
      */
-    static String endAccount(Store store, RunHandle run, ClusterJob job) throws InterruptedException {
+    private static String endAccount(Store store, RunHandle run, ClusterJob job) throws InterruptedException {
         long until = System.nanoTime() + END_SETTLE.toNanos();
         Optional<JobState> state = job.state();
         while ((state.isEmpty() || !state.get().settled()) && System.nanoTime() - until < 0) {

@@ -36,7 +36,7 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
         String stopReason = runner.stopReason();
         String placementFailure = runner.placementFailure();
         if (exit == null && placementFailure != null) {
-            return new RunEnd(RunStatus.FAILED, "placement_timeout", code, placementFailure, by);
+            return new RunEnd(RunStatus.FAILED, "placement_failed", code, placementFailure, by);
         }
         if (exit != null) {
             return switch (exit.reason()) {

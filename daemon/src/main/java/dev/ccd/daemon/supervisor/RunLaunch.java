@@ -286,13 +286,7 @@ final class RunLaunch {
     private void finish(RunHandle run) {
         run.markEnded();
         Optional<ClusterJob> job = run.process().job();
-        if (job.isPresent()) {
-            try {
-                run.schedulerAccount(JobWatch.endAccount(store, run, job.get()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        job.ifPresent(cluster -> JobWatch.accountForEnd(store, run, cluster));
         run.ready.completeExceptionally(new IllegalStateException("the runner exited before it was ready"));
         RunEnd end = RunEnd.of(run);
         CompletableFuture<Boolean> recorded = store.endRun(run.runId, end.status(), end.exitCode(), end.error(),

@@ -154,6 +154,21 @@ class SlurmEndToEndTest extends RealDaemon {
     }
 
     @Test
+    void aJobSlurmRefusesIsAFailedStartInSrunsWordsAndNotRestarted() throws IOException {
+        startDaemon();
+
+        Cli.Result start = startOnSlurm("slurm-refused", "--slurm-args", "--partition=no-such-partition",
+                "--restart", "on-crash");
+
+        assertThat(start.exitCode()).as(start.toString()).isEqualTo(1);
+        assertThat(start.err()).contains("did not start (failed)").contains("Invalid partition");
+        assertThat(latestRun("slurm-refused").get("status")).isEqualTo("failed");
+        assertThat(Db.count(home.resolve("ccd.db"), "SELECT count(*) FROM agent_runs WHERE name = 'slurm-refused'"))
+                .isEqualTo(1);
+        assertThat(ccd.run("agent", "status", "slurm-refused").out()).doesNotContain("restart pending");
+    }
+
+    @Test
     void aJobThatCannotBePlacedIsStartingWithTheReasonThenFailsAtItsPlacementTimeout() throws IOException {
         startDaemon();
         // more CPUs than any node has: Slurm keeps the job pending rather than refusing it

@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,6 +59,19 @@ public final class ManagedProcess {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The scheduler's job when a cluster launcher started it; empty for a process of this machine. */
+    public Optional<ClusterJob> job() {
+        return signals instanceof ClusterJob job ? Optional.of(job) : Optional.empty();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    ProcessSignals signals() {
+        return signals;
     }
 
     public boolean isAlive() {

@@ -69,6 +69,18 @@ final class AgentStartCommand extends BaseCommand {
             description = "whether sandboxed tools have the network (default on, or config.json)")
     String network;
 
+    @CommandLine.Option(names = "--on", paramLabel = "local|slurm",
+            description = "where the runner runs: forked here, or a Slurm job through srun (default local, or config.json)")
+    String on;
+
+    @CommandLine.Option(names = "--slurm-args", paramLabel = "\"OPTIONS\"",
+            description = "srun options for --on slurm, e.g. \"--partition=gpu --gres=gpu:1 --time=08:00:00\"")
+    String slurmArgs;
+
+    @CommandLine.Option(names = "--placement-timeout", paramLabel = "SECONDS",
+            description = "with --on slurm: how long the job may wait for a node before the start fails (default 600)")
+    String placementTimeout;
+
     @Override
     public Integer call() {
         ObjectNode p = params().put("name", name);
@@ -123,6 +135,12 @@ final class AgentStartCommand extends BaseCommand {
         if (networked != null) {
             p.put("network", networked);
         }
+        putIfSet(p, "placement", on);
+        putIfSet(p, "slurm_args", slurmArgs);
+        Double placementTimeoutS = Numbers.decimal("--placement-timeout", placementTimeout, 1, 7 * 86_400, "seconds");
+        if (placementTimeoutS != null) {
+            p.put("placement_timeout_s", placementTimeoutS);
+        }
         // API keys travel from this shell to the runner's environment only: never stored.
         ObjectNode env = JsonTrees.object();
         for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
@@ -146,6 +164,11 @@ final class AgentStartCommand extends BaseCommand {
             throw new CliException(code, name + ": run " + run.path("id").asText() + " " + status
                     + " at start" + (run.hasNonNull("error") ? ": " + run.path("error").asText() : "")
                     + (status.equals("crashed") ? " (see ccd agent status " + name + " for a pending restart)" : ""));
+        }
+        if (run.path("status").asText().equals("starting") && run.hasNonNull("placement_state")) {
+            out().printf("started %s: run %s, Slurm job %s %s%n", name, run.path("id").asText(),
+                    run.path("slurm_job_id").asText("?"), run.path("placement_state").asText());
+            return ExitCodes.OK;
         }
         boolean ended = run.hasNonNull("ended_at");
         if (ended) {

@@ -35,6 +35,10 @@ final class AgentStatusCommand extends BaseCommand {
                 Format.tokens(r), r.path("tokens_in").asLong(), r.path("tokens_out").asLong(),
                 Format.cost(r.path("cost_usd").asDouble()));
         out().println("  workdir " + r.path("workdir").asText());
+        if (r.path("placement").asText().equals("slurm")) {
+            out().println("  placement slurm" + (r.hasNonNull("slurm_job_id") ? ", job " + r.path("slurm_job_id").asLong()
+                    : ", no job id yet") + (r.hasNonNull("placement_state") ? ": " + r.path("placement_state").asText() : ""));
+        }
         if (r.hasNonNull("sandbox")) {
             // runs recorded before ccd had sandboxes have no value, and no line
             out().println("  sandbox " + (r.path("sandbox").asText().equals("off") ? "off (tools run unconfined)"

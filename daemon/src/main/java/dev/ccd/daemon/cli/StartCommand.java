@@ -35,7 +35,7 @@ final class StartCommand extends BaseCommand {
 
     @CommandLine.Option(names = "--http", paramLabel = "PORT",
             description = "serve the web dashboard and /metrics on this port (0: any free port); see 'ccd dashboard'")
-    Integer httpPort;
+    String httpPort;
 
     @CommandLine.Option(names = "--http-bind", paramLabel = "ADDR", description = "the dashboard's address (default 127.0.0.1)")
     String httpBind;
@@ -117,13 +117,20 @@ final class StartCommand extends BaseCommand {
             }
             return new HttpSettings(null, null, metricsOpen);
         }
-        if (httpPort < 0 || httpPort > 65535) {
-            throw new CliException(ExitCodes.USAGE, "--http is " + httpPort + "; expected a port number 0-65535");
+        int port;
+        try {
+            port = Integer.parseInt(httpPort.strip());
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new CliException(ExitCodes.USAGE, "--http " + httpPort + ": must be a port number, 0 to 65535"
+                    + " (0: any free port)");
         }
         if (httpBind != null && httpBind.isBlank()) {
             throw new CliException(ExitCodes.USAGE, "--http-bind is empty; expected an address such as 127.0.0.1");
         }
-        return new HttpSettings(httpPort, httpBind, metricsOpen);
+        return new HttpSettings(port, httpBind, metricsOpen);
     }
 
     private static List<String> daemonCommand(CcdHome home, HttpSettings http) {

@@ -3,6 +3,7 @@ package dev.ccd.daemon.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.SandboxSupport;
+import dev.ccd.daemon.supervisor.Placement;
 import dev.ccd.daemon.supervisor.RunSpec;
 import dev.ccd.daemon.templates.FrontMatter;
 import dev.ccd.daemon.templates.TemplateCatalog;
@@ -16,6 +17,7 @@ import dev.ccd.protocol.TaskOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -37,6 +39,7 @@ final class AgentStartRequest {
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     static final Set<String> PROVIDERS = Set.of("anthropic", "openai", "scripted");
     static final Set<String> RESTART = Set.of("never", "on-crash");
+    static final Set<String> PLACEMENTS = Set.of("local", "slurm");
     /** The environment variables a provider reads, passed on from the CLI to that runner only. */
     static final Map<String, Set<String>> PROVIDER_ENV = Map.of(
             "anthropic", Set.of("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
@@ -153,10 +156,47 @@ final class AgentStartRequest {
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
         RunSpec spec = new RunSpec(name, template.name(), header.body(), args, workdir, config,
-                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets);
+                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets, placement(p));
         // Only a request that passed every check may leave something behind.
         Files.createDirectories(workdir);
         return spec;
+    }
+
+    /** Where the runner runs: {@code placement}, {@code slurm_args}, {@code placement_timeout_s}, {@code slurm_java}. */
+    private Placement placement(Params p) throws RpcException {
+        Placement.Where where = p.oneOf("placement", "local", PLACEMENTS).equals("slurm")
+                ? Placement.Where.SLURM : Placement.Where.LOCAL;
+        String argsText = p.optionalString("slurm_args");
+        List<String> slurmArgs = List.of();
+        if (argsText != null) {
+            try {
+                slurmArgs = SlurmArgs.parse(argsText);
+            } catch (IllegalArgumentException e) {
+                throw p.invalid("slurm_args", "is '" + argsText + "', which " + e.getMessage());
+            }
+        }
+        if (where == Placement.Where.SLURM && !onPath("srun")) {
+            throw p.invalid("placement", "is slurm, but srun is not on the daemon's PATH: install Slurm's client"
+                    + " commands (Debian: slurm-client) where the daemon runs, or start the daemon where they are");
+        }
+        Double timeout = p.optionalDouble("placement_timeout_s", 1, 30 * 86_400);
+        String java = p.optionalString("slurm_java");
+        if (java != null && (java.isBlank() || java.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+            throw p.invalid("slurm_java", "is '" + java + "'; expected the Java command on the nodes, e.g."
+                    + " /opt/jdk-17/bin/java");
+        }
+        return new Placement(where, slurmArgs, timeout == null ? Placement.DEFAULT_QUEUE_TIMEOUT
+                : Duration.ofMillis(Math.round(timeout * 1000)), java);
+    }
+
+    private boolean onPath(String program) {
+        String path = daemonEnvironment.getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Map<String, Price> prices(Params p) throws RpcException {
@@ -337,5 +377,6 @@ final class AgentStartRequest {
             "max_output_tokens", "connect_timeout_s", "request_timeout_s", "max_retries", "retry_base_s",
             "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices",
             "task_timeout_s", "task_wait_max_s", "task_output_cap_bytes", "sandbox", "network", "sandbox_read_only",
-            "sandbox_read_write", "sandbox_env", "stream", "stream_idle_timeout_s", "cache_ttl", "max_tokens_field");
+            "sandbox_read_write", "sandbox_env", "stream", "stream_idle_timeout_s", "cache_ttl", "max_tokens_field",
+            "placement", "slurm_args", "placement_timeout_s", "slurm_java");
 }

@@ -13,7 +13,7 @@ final class Rows {
 
     static final String RUN_COLUMNS = "id, name, template, args, status, provider, model, workdir, pid,"
             + " auto_approve, restart_of, restart_count, started_at, ended_at, last_iteration, tokens_in,"
-            + " tokens_out, cost_usd, exit_code, error, sandbox, network";
+            + " tokens_out, cost_usd, exit_code, error, sandbox, network, placement, slurm_job_id, placement_state";
     static final String ITERATION_COLUMNS = "run_id, iteration, started_at, ended_at, status, duration_s, summary,"
             + " tokens_in, tokens_out, cost_usd";
     static final String EVENT_COLUMNS = "id, ts, kind, run_id, payload_json";
@@ -43,7 +43,8 @@ final class Rows {
                 RunStatus.fromDb(rs.getString(5)), rs.getString(6), rs.getString(7), rs.getString(8),
                 nullableLong(rs, 9), rs.getInt(10) != 0, rs.getString(11), rs.getInt(12), rs.getString(13),
                 rs.getString(14), rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getDouble(18),
-                nullableInt(rs, 19), rs.getString(20), rs.getString(21), rs.getString(22), rs.getString(23));
+                nullableInt(rs, 19), rs.getString(20), rs.getString(21), rs.getString(22), rs.getString(23),
+                nullableLong(rs, 24), rs.getString(25), rs.getString(26));
     }
 
     static IterationRow iteration(ResultSet rs) throws SQLException {

@@ -7,6 +7,10 @@ package dev.ccd.daemon.store;
  *                for runs recorded before ccd knew sandboxes
  * @param network {@code on} or {@code off}: whether its tool processes had the network (always
  *                {@code on} with the sandbox off); null as {@code sandbox}
+ * @param placement      {@code local} or {@code slurm}: where the runner ran
+ * @param slurmJobId     its Slurm job id once the scheduler has one; null for local runs
+ * @param placementState the scheduler's last word on that job ({@code PENDING (Resources)},
+ *                       {@code RUNNING on node1}, {@code CANCELLED}); null for local runs
  * @param endReason why the run ended, one word ({@code completed}, {@code max_iterations},
  *                  {@code stagnation}, {@code script_exhausted}, {@code stopped}, {@code crashed},
  *                  {@code failed}, {@code interrupted}, ...); null while it is live
@@ -34,6 +38,9 @@ public record RunRow(
         String error,
         String sandbox,
         String network,
+        String placement,
+        Long slurmJobId,
+        String placementState,
         String endReason) {
 
     /** A new run, before its runner has started. */
@@ -41,6 +48,14 @@ public record RunRow(
             String model, String workdir, boolean autoApprove, String restartOf, int restartCount, String startedAt,
             String sandbox, String network) {
         return new RunRow(id, name, template, args, RunStatus.STARTING, provider, model, workdir, null,
-                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network, null);
+                autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network,
+                "local", null, null, null);
+    }
+
+    /** The same row, placed elsewhere ({@code slurm}). */
+    public RunRow placedOn(String where) {
+        return new RunRow(id, name, template, args, status, provider, model, workdir, pid, autoApprove, restartOf,
+                restartCount, startedAt, endedAt, lastIteration, tokensIn, tokensOut, costUsd, exitCode, error, sandbox,
+                network, where, slurmJobId, placementState, endReason);
     }
 }

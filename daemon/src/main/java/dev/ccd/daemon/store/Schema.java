@@ -105,7 +105,13 @@ final class Schema {
             // 5: why a run ended, in one word (completed, max_iterations, stagnation, script_exhausted,
             // stopped, crashed, failed, bad_config, interrupted, ...); NULL while it is live, and for
             // runs ended before the column existed
-            List.of("ALTER TABLE agent_runs ADD COLUMN end_reason TEXT"));
+            List.of("ALTER TABLE agent_runs ADD COLUMN end_reason TEXT"),
+            // 6: where a run's runner ran ('local' or 'slurm'), its Slurm job id, and the scheduler's
+            // last word on the job (e.g. 'PENDING (Resources)', 'RUNNING on node1', 'TIMEOUT').
+            List.of(
+                    "ALTER TABLE agent_runs ADD COLUMN placement TEXT NOT NULL DEFAULT 'local'",
+                    "ALTER TABLE agent_runs ADD COLUMN slurm_job_id INTEGER",
+                    "ALTER TABLE agent_runs ADD COLUMN placement_state TEXT"));
 
     private Schema() {
     }

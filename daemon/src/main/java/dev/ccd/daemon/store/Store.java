@@ -155,13 +155,30 @@ public final class Store implements AutoCloseable {
 
     public CompletableFuture<Void> insertRun(RunRow r) {
         return writer.submit(tx -> {
-            tx.update("INSERT INTO agent_runs(" + Rows.RUN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            tx.update("INSERT INTO agent_runs(" + Rows.RUN_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     r.id(), r.name(), r.template(), r.args(), r.status().dbName(), r.provider(), r.model(),
                     r.workdir(), r.pid(), r.autoApprove(), r.restartOf(), r.restartCount(), r.startedAt(),
                     r.endedAt(), r.lastIteration(), r.tokensIn(), r.tokensOut(), r.costUsd(), r.exitCode(), r.error(),
-                    r.sandbox(), r.network());
+                    r.sandbox(), r.network(), r.placement(), r.slurmJobId(), r.placementState());
             return null;
         });
+    }
+
+    /**
+     * Records what the scheduler says of a run's job (its id, its state and reason), with the
+     * event that tells it, in one transaction; {@code kind} null records no event.
+     */
+    public CompletableFuture<Void> setPlacement(String runId, long jobId, String state, String kind,
+            ObjectNode payload) {
+        String ts = Timestamps.now();
+        String json = payload == null ? null : payload.toString();
+        return writer.submit(tx -> tx.atomically(t -> {
+            t.update("UPDATE agent_runs SET slurm_job_id = ?, placement_state = ? WHERE id = ?", jobId, state, runId);
+            if (kind != null) {
+                insertEvent(t, ts, kind, runId, json);
+            }
+            return null;
+        }));
     }
 
     /**

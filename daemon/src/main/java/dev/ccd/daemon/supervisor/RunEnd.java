@@ -34,6 +34,10 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
             default -> exit != null ? EndedBy.EXIT_MESSAGE : EndedBy.ITSELF;
         };
         String stopReason = runner.stopReason();
+        String placementFailure = runner.placementFailure();
+        if (exit == null && placementFailure != null) {
+            return new RunEnd(RunStatus.FAILED, "placement_failed", code, placementFailure, by);
+        }
         if (exit != null) {
             return switch (exit.reason()) {
                 case STOPPED -> new RunEnd(RunStatus.STOPPED, nonNull(stopReason, "stdin closed"),
@@ -44,21 +48,22 @@ record RunEnd(RunStatus status, String reason, Integer exitCode, String error, E
                         code, exit.reason().wireName() + (exit.error() == null ? "" : ": " + exit.error()), by);
             };
         }
+        String scheduler = runner.schedulerAccount();
         if (stopReason != null) {
             String undelivered = runner.stopUndelivered();
-            String how = undelivered != null
+            String how = (scheduler == null ? "" : scheduler + "; ") + (undelivered != null
                     ? "the stop message did not reach the runner (" + undelivered + "); ended by "
                             + (by == EndedBy.ITSELF ? "itself" : by.name())
                     : switch (by) {
                         case SIGTERM -> "did not exit after the stop message; ended by SIGTERM";
                         case SIGKILL -> "ignored the stop message and SIGTERM; ended by SIGKILL";
                         default -> "exited without an exit message after the stop";
-                    };
+                    });
             return new RunEnd(RunStatus.STOPPED, stopReason, code, how, by);
         }
         String tail = stderrTail(runner.stderrLog);
         String killedBecause = runner.killedBecause();
-        String error = (killedBecause == null ? "" : killedBecause + "; ")
+        String error = (scheduler == null ? "" : scheduler + "; ") + (killedBecause == null ? "" : killedBecause + "; ")
                 + "runner exited with code " + code + " (" + signal(code) + ") without an exit message"
                 + (tail.isBlank() ? "" : "; stderr tail:\n" + tail);
         return new RunEnd(RunStatus.CRASHED, "crashed", code, error, by);

@@ -53,6 +53,10 @@ final class RunHandle {
     private Message.PausedBudget paused;
     private String killedBecause;
     private String stopUndelivered;
+    /** Why a start failed before the runner ran (its job waited past the placement timeout). */
+    private String placementFailure;
+    /** The scheduler's account of the end of the run's job; null for local runs. */
+    private String schedulerAccount;
     /** Liveness (see {@link Liveness}): when the first ping not yet answered went out, 0 for none. */
     private long unansweredSince;
     private boolean unresponsive;
@@ -188,6 +192,22 @@ final class RunHandle {
 
     synchronized String stopUndelivered() {
         return stopUndelivered;
+    }
+
+    synchronized void placementFailed(String why) {
+        placementFailure = why;
+    }
+
+    synchronized String placementFailure() {
+        return placementFailure;
+    }
+
+    synchronized void schedulerAccount(String account) {
+        schedulerAccount = account;
+    }
+
+    synchronized String schedulerAccount() {
+        return schedulerAccount;
     }
 
     /** What the liveness check does with this run now. */

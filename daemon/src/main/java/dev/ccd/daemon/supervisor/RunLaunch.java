@@ -7,6 +7,7 @@ import dev.ccd.daemon.store.RunStatus;
 import dev.ccd.daemon.store.Store;
 import dev.ccd.daemon.store.StoreHealth;
 import dev.ccd.daemon.store.Timestamps;
+import dev.ccd.process.ClusterJob;
 import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -79,6 +81,7 @@ final class RunLaunch {
         }
         ManagedProcess process;
         long spawnNanos;
+        boolean local = spec.placement().local();
         try {
             Files.createDirectories(home.run(run.runId));
             ObjectNode payload = MessageCodec.mapper().createObjectNode()
@@ -87,21 +90,23 @@ final class RunLaunch {
                 payload.put("restart_of", restartOf).put("restart_count", restartCount);
             }
             store.event("run_starting", run.runId, payload);
-            // waiting for a place, a stop must not wait with it
-            while (!starting.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+            // waiting for a place, a stop must not wait with it; a job on a cluster takes no
+            // place here: its runner starts on a node, when the scheduler says
+            while (local && !starting.tryAcquire(50, TimeUnit.MILLISECONDS)) {
                 if (run.stopRequested()) {
                     throw notStarted(run, RunStatus.STOPPED, "stopped before its runner started", "stopped");
                 }
             }
             if (run.stopRequested()) {
-                starting.release();
+                release(local);
                 throw notStarted(run, RunStatus.STOPPED, "stopped before its runner started", "stopped");
             }
             spawnNanos = System.nanoTime();
             try {
-                process = launcher.start(spec.workdir(), run.stderrLog, spec.secrets());
+                process = launcher.start(spec.workdir(), run.stderrLog, spec.secrets(), spec.placement(),
+                        Placement.jobName(spec.name(), run.runId));
             } catch (IOException | RuntimeException e) {
-                starting.release();
+                release(local);
                 throw e;
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -111,13 +116,29 @@ final class RunLaunch {
         }
         RunnerPipe pipe = new RunnerPipe(run.runId, process);
         RunHandle.PendingStop early = run.attach(process, pipe, spawnNanos);
-        run.ready.whenComplete((ready, failure) -> starting.release());
+        if (local) {
+            run.ready.whenComplete((ready, failure) -> starting.release());
+        }
         pipe.startReading(result -> recorder.onOutcome(run, result));
         CompletableFuture.allOf(process.onExit(), pipe.readerDone).thenRunAsync(() -> finish(run), supervisor.endings());
         // Nothing else holds the runner's stdout, so its end of stream follows its exit at once;
         // the bound only guards against a reader that cannot finish.
         process.onExit().thenRun(() -> pipe.readerDone.completeOnTimeout(null, 5, TimeUnit.SECONDS));
-        pipe.send(init);
+        Optional<ClusterJob> job = process.job();
+        if (job.isPresent()) {
+            return new QueuedLaunch(this, store, supervisor).start(run, init, initBytes, early, job.get());
+        }
+        return handshake(run, init, early);
+    }
+
+    /**
+     * Sends {@code init} (null: it was sent) and waits for {@code ready}, then for the first
+     * iteration (briefly).
+     */
+    RunRow handshake(RunHandle run, Message.Init init, RunHandle.PendingStop early) throws SupervisorException {
+        if (init != null) {
+            run.pipe().send(init);
+        }
         if (early != null) {
             supervisor.carryOutStop(run, early.reason(), early.timeout());
         } else if (supervisor.isShuttingDown()) {
@@ -159,6 +180,12 @@ final class RunLaunch {
         }
     }
 
+    private void release(boolean local) {
+        if (local) {
+            starting.release();
+        }
+    }
+
     /**
      * Takes the name and records the run {@code starting}. A clash of ids (two starts in one
      * second) is retried with a new one, the name held throughout.
@@ -172,7 +199,8 @@ final class RunLaunch {
         for (int attempt = 1; ; attempt++) {
             RunRow row = RunRow.starting(run.runId, spec.name(), spec.templateName(), spec.args(),
                     spec.config().provider(), spec.config().model(), spec.workdir().toString(), !spec.config().ask(),
-                    restartOf, restartCount, Timestamps.now(), spec.sandboxWord(), spec.networkWord());
+                    restartOf, restartCount, Timestamps.now(), spec.sandboxWord(), spec.networkWord())
+                    .placedOn(spec.placement().word());
             try {
                 store.insertRun(row).get(RECORD_WAIT.toSeconds(), TimeUnit.SECONDS);
                 return run;
@@ -259,7 +287,7 @@ final class RunLaunch {
     }
 
     /** Waits for the recorded end of a run whose start failed, and reports it. */
-    private SupervisorException failure(RunHandle run, String why) {
+    SupervisorException failure(RunHandle run, String why) {
         try {
             RunRow end = run.ended.get(Supervisor.KILL_AFTER.toMillis() + 1000, TimeUnit.MILLISECONDS);
             String detail = end.error() != null ? end.error() : why;
@@ -274,6 +302,8 @@ final class RunLaunch {
     /** Records the end of a run once its process has exited and its output is read. */
     private void finish(RunHandle run) {
         run.markEnded();
+        Optional<ClusterJob> job = run.process().job();
+        job.ifPresent(cluster -> JobWatch.accountForEnd(store, run, cluster));
         run.ready.completeExceptionally(new IllegalStateException("the runner exited before it was ready"));
         RunEnd end = RunEnd.of(run);
         CompletableFuture<Boolean> recorded = store.endRun(run.runId, end.status(), end.exitCode(), end.error(),

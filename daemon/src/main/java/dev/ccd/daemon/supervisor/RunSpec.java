@@ -12,6 +12,7 @@ import java.util.Map;
  * @param secrets environment variables for the runner only (its provider's API key and base URL, as
  *                the CLI passed them on, else the daemon's own key): added to the runner's
  *                environment, kept in memory, never written anywhere
+ * @param placement where its runner runs ({@link Placement#LOCAL} unless the start asked for Slurm)
  */
 public record RunSpec(
         String name,
@@ -22,12 +23,20 @@ public record RunSpec(
         RunConfig config,
         RestartPolicy restart,
         int maxRestarts,
-        Map<String, String> secrets) {
+        Map<String, String> secrets,
+        Placement placement) {
 
     public enum RestartPolicy { NEVER, ON_CRASH }
 
     public RunSpec {
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+        placement = placement == null ? Placement.LOCAL : placement;
+    }
+
+    /** A run placed on this machine. */
+    public RunSpec(String name, String templateName, String templateText, String args, Path workdir, RunConfig config,
+            RestartPolicy restart, int maxRestarts, Map<String, String> secrets) {
+        this(name, templateName, templateText, args, workdir, config, restart, maxRestarts, secrets, Placement.LOCAL);
     }
 
     /** {@code agent_runs.sandbox}: {@code on} when the run's tool processes are sandboxed, else {@code off}. */

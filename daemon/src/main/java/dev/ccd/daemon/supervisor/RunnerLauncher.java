@@ -5,6 +5,8 @@ import dev.ccd.process.Launcher;
 import dev.ccd.process.LocalLauncher;
 import dev.ccd.process.ManagedProcess;
 import dev.ccd.process.Secrets;
+import dev.ccd.process.Slurm;
+import dev.ccd.process.SrunLauncher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,8 +134,12 @@ public final class RunnerLauncher {
 
     /** java, its flags (and extra ones), the classpath and the main class. */
     private List<String> command(List<String> extraFlags) {
+        return command(javaExecutable.toString(), extraFlags);
+    }
+
+    private List<String> command(String java, List<String> extraFlags) {
         List<String> command = new ArrayList<>();
-        command.add(javaExecutable.toString());
+        command.add(java);
         command.addAll(jvmFlags);
         command.addAll(extraFlags);
         command.add("-cp");
@@ -152,6 +158,28 @@ public final class RunnerLauncher {
                 .withStderr(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
                 .withEnvironment(runnerEnvironment(baseEnvironment, secrets), false);
         return placement.start(runner);
+    }
+
+    /**
+     * Starts a runner where {@code placement} says: as {@link #start(Path, Path, Map)} on this
+     * machine, or as the Slurm job {@code jobName} through srun. On a node, the runner is the
+     * same command line: its jars at the paths they have here (the nodes must share them, as
+     * they share the workdir), Java from {@link Placement#java} or the daemon's own path; the
+     * class-data archive only with the daemon's own Java, for which it was made.
+     */
+    ManagedProcess start(Path workdir, Path stderrLog, Map<String, String> secrets, Placement placement, String jobName)
+            throws IOException {
+        if (placement.local()) {
+            return start(workdir, stderrLog, secrets);
+        }
+        String java = placement.java() == null ? javaExecutable.toString() : placement.java();
+        boolean sameJava = java.equals(javaExecutable.toString());
+        Command runner = Command.of(command(java, archive == null || !sameJava ? List.of() : archive.flags()), workdir)
+                .withStderr(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
+                .withEnvironment(runnerEnvironment(baseEnvironment, secrets), false);
+        // Slurm's own commands need no key: they get the daemon's environment without any
+        Slurm slurm = new Slurm(runnerEnvironment(baseEnvironment, Map.of()));
+        return new SrunLauncher(slurm, jobName, placement.slurmArgs()).start(runner);
     }
 
     /** For tests: the environment runners' are made from, instead of the daemon's. */

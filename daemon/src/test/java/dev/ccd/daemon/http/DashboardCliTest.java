@@ -21,10 +21,13 @@ class DashboardCliTest extends RealDaemon {
     @Test
     void badDashboardOptionsAreRefusedInTheWordsTyped() {
         Cli.Result port = ccd.run("start", "--http", "70000");
+        Cli.Result word = ccd.run("start", "--http", "abc");
         Cli.Result bind = ccd.run("start", "--http-bind", "127.0.0.1");
 
         assertThat(port.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(port.err()).contains("--http is 70000; expected a port number 0-65535");
+        assertThat(port.err()).contains("--http 70000: must be a port number, 0 to 65535");
+        assertThat(word.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(word.err()).contains("--http abc: must be a port number").doesNotContain("Integer");
         assertThat(bind.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(bind.err()).contains("--http-bind needs --http PORT");
         assertThat(home.resolve("run/ccd.pid")).doesNotExist();

@@ -83,6 +83,10 @@ class SchemaTest {
             assertThat(store.lastHeartbeat()).isEmpty();
             store.heartbeat("2024-01-02T03:06:00.000Z").get(5, SECONDS);
             assertThat(store.lastHeartbeat()).contains("2024-01-02T03:06:00.000Z");
+            // the placement columns: an old run ran here, and had no Slurm job
+            assertThat(run.placement()).isEqualTo("local");
+            assertThat(run.slurmJobId()).isNull();
+            assertThat(run.placementState()).isNull();
 
             store.insertRun(RunRow.starting("r-2", "new", "hello", null, "scripted", null, "/w", true, "r-1", 1,
                     Timestamps.now(), "off", "on")).get(5, SECONDS);

@@ -55,6 +55,13 @@ final class Meter implements LlmProvider {
         return provider.exhausted();
     }
 
+    /** Starts the count from an earlier runner's: a run that goes on never resets what it spent. */
+    void carryOver(long in, long out, double cost) {
+        tokensIn += in;
+        tokensOut += out;
+        costUsd += cost;
+    }
+
     long tokensIn() {
         return tokensIn;
     }

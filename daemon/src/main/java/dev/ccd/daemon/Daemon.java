@@ -97,6 +97,8 @@ public final class Daemon {
             ControlApi api = new ControlApi(home, store, supervisor, templates, () -> self[0].shutdown(), sandboxes);
             ControlServer server = ControlServer.start(home.socket(), api);
             self[0] = new Daemon(home, lockChannel, lock, store, supervisor, server);
+            // runs that asked for it go on where the last daemon left them, once requests are taken
+            api.resumeOnStart(interrupted);
             log.info("daemon started: pid {}, home {}", ProcessHandle.current().pid(), home.root());
             return self[0];
         } catch (IOException | SQLException | RuntimeException e) {

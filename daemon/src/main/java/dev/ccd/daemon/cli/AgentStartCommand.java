@@ -60,6 +60,11 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--max-restarts", paramLabel = "N", description = "default 3")
     Long maxRestarts;
 
+    @CommandLine.Option(names = "--resume-on-start", negatable = true, fallbackValue = "true",
+            description = "resume the run when a daemon start finds it interrupted (default: on with --restart"
+                    + " on-crash, else off; --no-resume-on-start turns it off)")
+    Boolean resumeOnStart;
+
     @CommandLine.Option(names = "--sandbox", paramLabel = "on|off",
             description = "run the agent's tools in a bubblewrap sandbox (default on, or config.json)")
     String sandbox;
@@ -67,6 +72,18 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--network", paramLabel = "on|off",
             description = "whether sandboxed tools have the network (default on, or config.json)")
     String network;
+
+    /** API keys travel from this shell to the runner's environment only: never stored. */
+    static ObjectNode providerEnvironment() {
+        ObjectNode env = JSON.createObjectNode();
+        for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
+            String value = System.getenv(var);
+            if (value != null && !value.isEmpty()) {
+                env.put(var, value);
+            }
+        }
+        return env;
+    }
 
     @Override
     public Integer call() {
@@ -102,6 +119,9 @@ final class AgentStartCommand extends BaseCommand {
         if (maxRestarts != null) {
             p.put("max_restarts", maxRestarts);
         }
+        if (resumeOnStart != null) {
+            p.put("resume_on_start", resumeOnStart);
+        }
         Boolean sandboxed = onOff("--sandbox", sandbox);
         Boolean networked = onOff("--network", network);
         if (Boolean.FALSE.equals(sandboxed) && Boolean.FALSE.equals(networked)) {
@@ -114,14 +134,7 @@ final class AgentStartCommand extends BaseCommand {
         if (networked != null) {
             p.put("network", networked);
         }
-        // API keys travel from this shell to the runner's environment only: never stored.
-        ObjectNode env = JSON.createObjectNode();
-        for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
-            String value = System.getenv(var);
-            if (value != null && !value.isEmpty()) {
-                env.put(var, value);
-            }
-        }
+        ObjectNode env = providerEnvironment();
         if (!env.isEmpty()) {
             p.set("env", env);
         }

@@ -82,6 +82,9 @@ final class Format {
                     + cost(p.path("used").path("cost_usd").asDouble()) + ")";
             case "run_ended" -> "run ended " + p.path("status").asText() + " (" + p.path("reason").asText() + ")"
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
+            case "run_resumed" -> "run resumed after it was " + p.path("how").asText() + " (resume "
+                    + p.path("resume_count").asInt() + (p.path("automatic").asBoolean() ? ", at daemon start" : "")
+                    + "): iteration " + p.path("next_iteration").asInt() + " next";
             default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + p);
         };
         String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";

@@ -94,7 +94,9 @@ final class Schema {
                     "ALTER TABLE agent_runs ADD COLUMN network TEXT"),
             // 3: when the daemon last said it was alive (one row), so that the next start dates the
             // runs it finds interrupted to the failure rather than to itself.
-            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"));
+            List.of("CREATE TABLE daemon_heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), ts TEXT NOT NULL)"),
+            // 4: how many times an ended run was resumed (the same run id going on from its checkpoint).
+            List.of("ALTER TABLE agent_runs ADD COLUMN resume_count INTEGER NOT NULL DEFAULT 0"));
 
     private Schema() {
     }

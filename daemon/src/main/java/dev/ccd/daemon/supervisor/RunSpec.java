@@ -12,6 +12,7 @@ import java.util.Map;
  * @param secrets environment variables for the runner only (its provider's API key and base URL, as
  *                the CLI passed them on, else the daemon's own key): added to the runner's
  *                environment, kept in memory, never written anywhere
+ * @param resumeOnStart whether a daemon start resumes the run when it finds it interrupted
  */
 public record RunSpec(
         String name,
@@ -22,12 +23,26 @@ public record RunSpec(
         RunConfig config,
         RestartPolicy restart,
         int maxRestarts,
-        Map<String, String> secrets) {
+        Map<String, String> secrets,
+        boolean resumeOnStart) {
 
     public enum RestartPolicy { NEVER, ON_CRASH }
 
     public RunSpec {
         secrets = secrets == null ? Map.of() : Map.copyOf(secrets);
+    }
+
+    /** A run resumed on start exactly when it restarts on crashes (the default of {@code resume_on_start}). */
+    public RunSpec(String name, String templateName, String templateText, String args, Path workdir, RunConfig config,
+            RestartPolicy restart, int maxRestarts, Map<String, String> secrets) {
+        this(name, templateName, templateText, args, workdir, config, restart, maxRestarts, secrets,
+                restart == RestartPolicy.ON_CRASH);
+    }
+
+    /** The same run with other limits and secrets: a resume's. */
+    RunSpec resumedWith(RunConfig newConfig, Map<String, String> newSecrets) {
+        return new RunSpec(name, templateName, templateText, args, workdir, newConfig, restart, maxRestarts, newSecrets,
+                resumeOnStart);
     }
 
     /** {@code agent_runs.sandbox}: {@code on} when the run's tool processes are sandboxed, else {@code off}. */

@@ -18,7 +18,6 @@ import dev.ccd.runner.tools.Tool;
 import dev.ccd.runner.tools.ToolContext;
 import dev.ccd.runner.tools.ToolResult;
 import dev.ccd.runner.tools.Tools;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,8 +69,7 @@ public final class AgentLoop {
     private volatile String stopReason;
     /** Set by run() before the first iteration, read by requestStop. */
     private volatile Thread loopThread;
-    /** Where checkpoints and the journal go: the run directory; null when the run has none. */
-    private final Path runDir;
+    /** The journal of the iteration in progress, in the run directory; null when the run has none. */
     private final IterationJournal journal;
     /** The number the first iteration of this runner takes: 1, or where a resumed run goes on. */
     private final int firstIteration;
@@ -79,7 +77,8 @@ public final class AgentLoop {
     private int completed;
     /** Said to the model at the head of the next iteration's prompt; null once said. */
     private String resumeNote;
-    private boolean checkpointWarned;
+    /** Null when the run has no directory. */
+    private final Checkpoints checkpoints;
 
     public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link,
             TaskManager tasks) {
@@ -93,8 +92,9 @@ public final class AgentLoop {
     public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link,
             TaskManager tasks, Resumption resumption) {
         RunConfig config = init.config();
-        this.runDir = config.runDir().isBlank() ? null : Path.of(config.runDir());
+        Path runDir = config.runDir().isBlank() ? null : Path.of(config.runDir());
         this.journal = runDir == null ? null : new IterationJournal(runDir);
+        this.checkpoints = runDir == null ? null : new Checkpoints(runDir, this::notice);
         this.tasks = tasks;
         TaskOptions taskOptions = config.taskOptions();
         this.taskWaitMax = taskOptions != null && taskOptions.maxWaitS() != null
@@ -181,6 +181,7 @@ public final class AgentLoop {
         } finally {
             if (journal != null) {
                 journal.close();
+                log.info("{} - {}", init.runId(), checkpoints.summary());
             }
         }
     }
@@ -416,12 +417,9 @@ public final class AgentLoop {
         return new ChatMessage(ChatMessage.Role.ASSISTANT, blocks);
     }
 
-    /**
-     * Replaces the run's checkpoint with the state after {@code iteration}. A checkpoint that
-     * cannot be written is warned about once; the run goes on (it only could not be resumed here).
-     */
+    /** Replaces the run's checkpoint with the state after {@code iteration}. */
     private void checkpoint(int iteration) {
-        if (runDir == null) {
+        if (checkpoints == null) {
             return;
         }
         List<Checkpoint.RunningTask> running = new ArrayList<>();
@@ -432,16 +430,8 @@ public final class AgentLoop {
                 running.add(new Checkpoint.RunningTask(task.id(), task.command(), task.outputPath().toString()));
             }
         }
-        try {
-            new Checkpoint(iteration, completed, model.tokensIn(), model.tokensOut(), model.costUsd(), rules.state(),
-                    lastTask, running, conversation).write(runDir);
-        } catch (IOException | RuntimeException e) {
-            if (!checkpointWarned) {
-                checkpointWarned = true;
-                notice("the checkpoint could not be written in " + runDir + " (" + e.getMessage()
-                        + "): this run cannot be resumed from here");
-            }
-        }
+        checkpoints.write(new Checkpoint(iteration, completed, model.tokensIn(), model.tokensOut(), model.costUsd(),
+                rules.state(), lastTask, running, conversation));
     }
 
     /** Waits the interval; true when a stop came first. */

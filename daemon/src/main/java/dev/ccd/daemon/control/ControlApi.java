@@ -140,9 +140,13 @@ public final class ControlApi {
         }
     }
 
-    /** At daemon start: the interrupted runs that ask for it go on; see {@link Supervisor#resumeOnStart}. */
-    public void resumeOnStart(List<String> interrupted) {
-        supervisor.resumeOnStart(interrupted, provider -> secrets(null, provider));
+    /**
+     * At daemon start: the runs the last daemon left (interrupted by its crash, or stopped by its
+     * {@code ccd stop}) that ask for it go on; see {@link Supervisor#resumeOnStart}.
+     */
+    public void resumeOnStart(List<String> interrupted, List<String> stoppedWithTheDaemon) {
+        supervisor.resumeOnStart(interrupted, true, provider -> secrets(null, provider));
+        supervisor.resumeOnStart(stoppedWithTheDaemon, false, provider -> secrets(null, provider));
     }
 
     Subscription subscribe(Params p) throws RpcException {

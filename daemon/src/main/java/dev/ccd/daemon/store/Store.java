@@ -249,6 +249,17 @@ public final class Store implements AutoCloseable {
         }));
     }
 
+    /**
+     * The runs the last daemon's own stop ended ({@code stopped}, asked with "daemon stopping"
+     * since the last {@code daemon_started}); call before this start's event is recorded.
+     */
+    public List<String> stoppedByDaemonStop() throws SQLException {
+        return reader.query("SELECT DISTINCT e.run_id FROM daemon_events e JOIN agent_runs r ON r.id = e.run_id"
+                + " WHERE e.kind = 'stop_requested' AND json_extract(e.payload_json, '$.reason') = 'daemon stopping'"
+                + " AND r.status = 'stopped' AND e.id > coalesce((SELECT max(id) FROM daemon_events"
+                + " WHERE kind = 'daemon_started'), 0)", rs -> rs.getString(1));
+    }
+
     /** The highest iteration number a run has recorded, done or not; 0 for none. */
     public int lastIterationNumber(String runId) throws SQLException {
         return reader.first("SELECT coalesce(max(iteration), 0) FROM agent_iterations WHERE run_id = ?",

@@ -218,12 +218,14 @@ public final class Supervisor {
     }
 
     /**
-     * At daemon start: resumes, in the background, each of these interrupted runs whose spec says
-     * {@code resume_on_start}. One that died again within {@link #QUICK_DEATH} of its last resume
-     * counts as a restart: past {@code --max-restarts} it is left ended, with a
-     * {@code resume_exhausted} event.
+     * At daemon start: resumes, in the background, each of these runs (interrupted by the last
+     * daemon's end, or stopped by its {@code ccd stop}) whose spec says {@code resume_on_start}.
+     * An interrupted one that died again within {@link #QUICK_DEATH} of its last resume counts as
+     * a restart: past {@code --max-restarts} it is left ended, with a {@code resume_exhausted} event.
+     *
+     * @param died whether these runs died with their daemon (a clean stop is not a death)
      */
-    public void resumeOnStart(List<String> runIds, Secrets secrets) {
+    public void resumeOnStart(List<String> runIds, boolean died, Secrets secrets) {
         for (String id : runIds) {
             endings.execute(() -> {
                 try {
@@ -237,7 +239,7 @@ public final class Supervisor {
                     if (!spec.resumeOnStart() || runs.get(row.name()).isPresent()) {
                         return;
                     }
-                    int quick = quickDeaths(row);
+                    int quick = died ? quickDeaths(row) : 0;
                     if (row.restartCount() + quick > spec.maxRestarts()) {
                         log.warn("{} - not resumed: it died again within {} s of a resume, {} times", id,
                                 QUICK_DEATH.toSeconds(), quick);

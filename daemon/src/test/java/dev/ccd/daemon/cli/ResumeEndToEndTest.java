@@ -218,6 +218,24 @@ class ResumeEndToEndTest extends RealDaemon {
     }
 
     @Test
+    void aRunRestartedOnCrashesGoesOnAfterACleanDaemonStopAndStart() throws Exception {
+        startDaemon();
+        enqueueUntilIterationTwoHangs();
+        startAgent("service", "--restart", "on-crash");
+        awaitRequests(4);
+        enqueueAfterResume();
+
+        ok("stop");
+        assertThat(runField("service", "status")).isEqualTo("stopped");
+        startDaemon();
+
+        awaitStatus("service", "completed");
+        assertResumedRequest(4, "stopped");
+        assertThat(iterations("service")).containsExactly("1 ok", "2 stopped", "3 ok", "4 ok");
+        assertThat(Db.count(db(), "SELECT count(*) FROM agent_runs")).isOne();
+    }
+
+    @Test
     void aStoppedRunIsResumedAndACompletedOneOnlyWithForce() throws Exception {
         startDaemon();
         enqueueUntilIterationTwoHangs();

@@ -145,7 +145,9 @@ public final class RunnerMain {
                 ? Transcript.NONE
                 : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
         LlmProvider provider = Providers.create(config, System.getenv(), transcript);
+        long restoreNanos = System.nanoTime();
         Resumption resumption = init.resume() == null ? null : Resumption.load(init.resume());
+        restoreNanos = System.nanoTime() - restoreNanos;
         Path realWorkdir = workdir.toRealPath();
         Launcher launcher = Sandboxes.forRun(config.sandboxOptions(), realWorkdir, config.runDir(), System.getenv());
         if (!config.sandboxOptions().sandboxed()) {
@@ -177,8 +179,8 @@ public final class RunnerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(tasks::close, "stop-tasks"));
         if (resumption != null) {
             tasks.continueAfter(resumption.lastTaskId());
-            log().info("{} - resumed ({}): next iteration {}", init.runId(), init.resume().how(),
-                    resumption.nextIteration());
+            log().info("{} - resumed ({}): {} in {} ms; next iteration {}", init.runId(), init.resume().how(),
+                    resumption.restored(), restoreNanos / 1_000_000, resumption.nextIteration());
             link.send(new Message.Notify("resumed after the run was " + init.resume().how() + ": "
                     + resumption.restored() + "; the next iteration is " + resumption.nextIteration()));
             if (transcript instanceof TranscriptFile file) {

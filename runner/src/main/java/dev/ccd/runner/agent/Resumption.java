@@ -19,6 +19,8 @@ import java.util.Optional;
 public final class Resumption {
     static final int TAIL_LINES = 5;
     static final int TAIL_CHARS = 800;
+    /** The last calls of the unfinished iteration that are listed: the note stays short. */
+    static final int SHOWN_STEPS = 30;
 
     private final Optional<Checkpoint> checkpoint;
     private final int nextIteration;
@@ -59,8 +61,11 @@ public final class Resumption {
             if (journal.steps().isEmpty()) {
                 note.append("; it had made no tool call.");
             } else {
-                note.append("; these tool calls of it were made and may have run already:");
-                for (String step : journal.steps()) {
+                List<String> steps = journal.steps();
+                note.append("; these tool calls of it were made and may have run already")
+                        .append(steps.size() > SHOWN_STEPS ? " (the last " + SHOWN_STEPS + " of " + steps.size() + ")" : "")
+                        .append(':');
+                for (String step : steps.subList(Math.max(0, steps.size() - SHOWN_STEPS), steps.size())) {
                     note.append("\n- ").append(step);
                 }
             }

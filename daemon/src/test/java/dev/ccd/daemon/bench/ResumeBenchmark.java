@@ -26,6 +26,29 @@ public final class ResumeBenchmark {
     private ResumeBenchmark() {
     }
 
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /** Milliseconds from the request to the model's next request. */
+    private static double untilFirstRequest(FakeModelServer model, Call call) throws Exception {
+        int seen = model.requestCount();
+        long t0 = System.nanoTime();
+        call.run();
+        Measure.until(t0, () -> model.requestCount() > seen, 30_000);
+        return (model.request(seen).receivedNanos() - t0) / 1e6;
+    }
+
+    private static double lastReadyMs(BenchDaemon daemon, String runId) {
+        String json = (String) dev.ccd.daemon.testing.Db.scalar(daemon.db(), "SELECT payload_json FROM daemon_events"
+                + " WHERE kind = 'run_started' AND run_id = '" + runId + "' ORDER BY id DESC LIMIT 1");
+        try {
+            return MessageCodec.mapper().readTree(json).path("ready_ms").asDouble();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         Path home = Files.createTempDirectory("ccd-bench-resume-");
@@ -60,15 +83,24 @@ public final class ResumeBenchmark {
             System.out.printf("checkpoint.json at the stop: %d bytes%n", Files.size(runDir.resolve("checkpoint.json")));
 
             List<Double> resumeMs = new ArrayList<>();
+            List<Double> readyMs = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
-                int seen = model.requestCount();
-                long t0 = System.nanoTime();
-                daemon.call("agent.resume", MessageCodec.mapper().createObjectNode().put("name", "long"));
-                Measure.until(t0, () -> model.requestCount() > seen, 30_000);
-                resumeMs.add((model.request(seen).receivedNanos() - t0) / 1e6);
+                resumeMs.add(untilFirstRequest(model, () -> daemon.call("agent.resume",
+                        MessageCodec.mapper().createObjectNode().put("name", "long"))));
+                readyMs.add(lastReadyMs(daemon, runId));
                 daemon.call("agent.stop", MessageCodec.mapper().createObjectNode().put("name", "long"));
             }
             System.out.println("agent.resume to the first model request: " + Measure.summary(resumeMs));
+            System.out.println("  of which runner spawn to ready (ready_ms): " + Measure.summary(readyMs));
+            // the same machine, the same moment: what a new run takes to its first model request
+            List<Double> freshMs = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                ObjectNode fresh = start.deepCopy().put("name", "fresh");
+                freshMs.add(untilFirstRequest(model, () -> daemon.call("agent.start", fresh)));
+                daemon.call("agent.stop", MessageCodec.mapper().createObjectNode().put("name", "fresh"));
+            }
+            System.out.println("for comparison, agent.start of a new run to its first model request: "
+                    + Measure.summary(freshMs));
         }
     }
 }

@@ -236,7 +236,7 @@ class ResumeEndToEndTest extends RealDaemon {
     }
 
     @Test
-    void aStoppedRunIsResumedAndACompletedOneOnlyWithForce() throws Exception {
+    void aStoppedRunIsResumedWithANewBudgetThatCountsWhatWasSpentAndACompletedOneOnlyWithForce() throws Exception {
         startDaemon();
         enqueueUntilIterationTwoHangs();
         startAgent("paused");
@@ -244,9 +244,18 @@ class ResumeEndToEndTest extends RealDaemon {
         ok("agent", "stop", "paused");
         assertThat(runField("paused", "status")).isEqualTo("stopped");
         enqueueAfterResume();
+        // three calls of 15 tokens each were made, the stopped iteration's too: a budget must be above them
+        Cli.Result tooLow = ccd.run("agent", "resume", "paused", "--max-tokens", "45");
+        assertThat(tooLow.exitCode()).as(tooLow.toString()).isNotZero();
+        assertThat(tooLow.err()).contains("is not above the 45 tokens");
+        assertThat(runField("paused", "status")).isEqualTo("stopped");
 
-        ok("agent", "resume", "paused");
+        ok("agent", "resume", "paused", "--max-tokens", "60");
 
+        // iteration 3 brings the carried 45 to 60: the budget pauses the run before iteration 4
+        awaitStatus("paused", "paused_budget");
+        assertThat(model.requestCount()).isEqualTo(5);
+        assertThat(ok("agent", "resume", "paused", "--max-tokens", "1000").out()).contains("resumed with max tokens 1000");
         awaitStatus("paused", "completed");
         assertResumedRequest(4, "stopped");
         assertThat(iterations("paused")).containsExactly("1 ok", "2 stopped", "3 ok", "4 ok");

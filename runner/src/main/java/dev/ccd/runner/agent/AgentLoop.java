@@ -127,9 +127,10 @@ public final class AgentLoop {
         } else {
             this.firstIteration = resumption.nextIteration();
             this.resumeNote = resumption.note();
+            IterationJournal.Spent spent = resumption.spent();
+            model.carryOver(spent.tokensIn(), spent.tokensOut(), spent.costUsd());
             resumption.checkpoint().ifPresent(c -> {
                 conversation.addAll(c.conversation());
-                model.carryOver(c.tokensIn(), c.tokensOut(), c.costUsd());
                 rules.restore(c.rules());
                 completed = c.completed();
             });
@@ -291,6 +292,9 @@ public final class AgentLoop {
                 context.fit(system, conversation, toolSpecs);
                 ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, 0,
                         system.length() + conversation.chars()));
+                if (journal != null) {
+                    journal.spent(model.tokensIn(), model.tokensOut(), model.costUsd());
+                }
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {
                     outcome.summary = turn.text().strip();

@@ -33,8 +33,16 @@ final class IterationJournal {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SHOWN_CHARS = 300;
 
-    /** What a journal says of the iteration it covers. */
-    record Contents(int iteration, List<String> steps, List<Checkpoint.RunningTask> tasksStarted) {
+    /**
+     * What a journal says of the iteration it covers.
+     *
+     * @param spent the run's usage after the iteration's last model call; null before its first
+     */
+    record Contents(int iteration, List<String> steps, List<Checkpoint.RunningTask> tasksStarted, Spent spent) {
+    }
+
+    /** Tokens and cost of the whole run so far. */
+    record Spent(long tokensIn, long tokensOut, double costUsd) {
     }
 
     private final Path file;
@@ -56,6 +64,11 @@ final class IterationJournal {
             fail(e);
         }
         append(JSON.createObjectNode().put("iteration", iteration));
+    }
+
+    /** After a model call: what the run has spent, which the record may never hear of if it dies now. */
+    void spent(long tokensIn, long tokensOut, double costUsd) {
+        append(JSON.createObjectNode().put("tokens_in", tokensIn).put("tokens_out", tokensOut).put("cost_usd", costUsd));
     }
 
     void call(String tool, JsonNode input) {
@@ -108,11 +121,12 @@ final class IterationJournal {
         try {
             lines = Files.readAllLines(dir.resolve(FILE), StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            return new Contents(0, List.of(), List.of());
+            return new Contents(0, List.of(), List.of(), null);
         }
         int iteration = 0;
         List<String> steps = new ArrayList<>();
         List<Checkpoint.RunningTask> tasks = new ArrayList<>();
+        Spent spent = null;
         for (String line : lines) {
             JsonNode node;
             try {
@@ -131,11 +145,14 @@ final class IterationJournal {
                 int last = steps.size() - 1;
                 steps.set(last, steps.get(last) + " -> " + (node.path("error").asBoolean() ? "error: " : "")
                         + node.path("result").asText().replace('\n', ' '));
+            } else if (node.has("tokens_in")) {
+                spent = new Spent(node.path("tokens_in").asLong(), node.path("tokens_out").asLong(),
+                        node.path("cost_usd").asDouble());
             } else if (node.has("task")) {
                 tasks.add(new Checkpoint.RunningTask(node.path("task").asText(), node.path("command").asText(),
                         node.path("log").asText()));
             }
         }
-        return new Contents(iteration, steps, tasks);
+        return new Contents(iteration, steps, tasks, spent);
     }
 }

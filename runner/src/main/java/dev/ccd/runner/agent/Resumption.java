@@ -26,12 +26,15 @@ public final class Resumption {
     private final int nextIteration;
     private final int lastTaskId;
     private final String note;
+    private final IterationJournal.Spent spent;
 
-    private Resumption(Optional<Checkpoint> checkpoint, int nextIteration, int lastTaskId, String note) {
+    private Resumption(Optional<Checkpoint> checkpoint, int nextIteration, int lastTaskId, String note,
+            IterationJournal.Spent spent) {
         this.checkpoint = checkpoint;
         this.nextIteration = nextIteration;
         this.lastTaskId = lastTaskId;
         this.note = note;
+        this.spent = spent;
     }
 
     /** Reads the checkpoint and journal {@code from} names. */
@@ -79,7 +82,11 @@ public final class Resumption {
             String tail = lastLines(Path.of(task.log()));
             note.append(tail.isEmpty() ? "; it had written no output." : "; its last output lines:\n" + tail);
         }
-        return new Resumption(checkpoint, next, lastTask, note.toString());
+        // the unfinished iteration's model calls were paid for: the budget counts them
+        IterationJournal.Spent spent = unfinished && journal.spent() != null ? journal.spent()
+                : checkpoint.map(c -> new IterationJournal.Spent(c.tokensIn(), c.tokensOut(), c.costUsd()))
+                        .orElse(new IterationJournal.Spent(0, 0, 0));
+        return new Resumption(checkpoint, next, lastTask, note.toString(), spent);
     }
 
     private static int taskNumber(String id) {
@@ -107,6 +114,11 @@ public final class Resumption {
 
     Optional<Checkpoint> checkpoint() {
         return checkpoint;
+    }
+
+    /** What the run has spent so far, the unfinished iteration's model calls included. */
+    IterationJournal.Spent spent() {
+        return spent;
     }
 
     /** What was restored, in a few words for the run's log. */

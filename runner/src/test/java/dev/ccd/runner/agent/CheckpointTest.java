@@ -66,6 +66,7 @@ class CheckpointTest {
         Path log = Files.writeString(dir.resolve("t4.log"), "epoch 1\nepoch 2\nloss 0.31\n");
         IterationJournal journal = new IterationJournal(dir);
         journal.begin(7);
+        journal.spent(1300, 360, 0.27);
         journal.call("bash", JSON.readTree("{\"command\":\"make\"}"));
         journal.result("built\n", false);
         journal.taskStarted("t4", "python train.py", log);
@@ -79,6 +80,8 @@ class CheckpointTest {
         assertThat(resumption.nextIteration()).as("7 is recorded already: the redo takes a new number").isEqualTo(8);
         assertThat(resumption.lastTaskId()).isEqualTo(4);
         assertThat(resumption.checkpoint()).contains(sample(6));
+        assertThat(resumption.spent()).as("the unfinished iteration's model call was paid for")
+                .isEqualTo(new IterationJournal.Spent(1300, 360, 0.27));
         assertThat(resumption.note())
                 .contains("The run was interrupted during iteration 7, and goes on from the end of iteration 6")
                 .contains("- bash {\"command\":\"make\"} -> built")
@@ -102,6 +105,7 @@ class CheckpointTest {
 
         assertThat(IterationJournal.read(dir).steps()).isEmpty();
         assertThat(resumption.nextIteration()).isEqualTo(7);
+        assertThat(resumption.spent()).isEqualTo(new IterationJournal.Spent(1200, 340, 0.25));
         assertThat(resumption.note()).startsWith("[ccd] The run was stopped after iteration 6, and goes on from there.")
                 .doesNotContain("old");
     }

@@ -56,7 +56,7 @@ class ResumeOnStartTest extends SupervisorFixture {
     @Test
     void aRunThatLivedPastTheQuickDeathWindowIsResumedAndItsCountStartsAgain() throws Exception {
         Supervisor supervisor = supervisor(null);
-        RunRow lasting = interrupted("lasting", Instant.now(), Supervisor.QUICK_DEATH.plusSeconds(5), 2, 2);
+        RunRow lasting = interrupted("lasting", Instant.now(), Resumes.QUICK_DEATH.plusSeconds(5), 2, 2);
 
         supervisor.resumeOnStart(java.util.List.of(lasting.id()), true, provider -> Map.of());
 

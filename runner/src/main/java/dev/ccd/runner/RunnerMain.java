@@ -13,6 +13,7 @@ import dev.ccd.protocol.RunConfig;
 import dev.ccd.runner.agent.AgentLoop;
 import dev.ccd.runner.agent.Resumption;
 import dev.ccd.runner.provider.LlmProvider;
+import dev.ccd.runner.provider.ScriptedProvider;
 import dev.ccd.runner.provider.Transcript;
 import dev.ccd.protocol.TaskOptions;
 import dev.ccd.runner.tasks.TaskListener;
@@ -179,6 +180,9 @@ public final class RunnerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(tasks::close, "stop-tasks"));
         if (resumption != null) {
             tasks.continueAfter(resumption.lastTaskId());
+            if (provider instanceof ScriptedProvider script) {
+                script.skip(resumption.modelCalls());
+            }
             log().info("{} - resumed ({}): {} in {} ms; next iteration {}", init.runId(), init.resume().how(),
                     resumption.restored(), restoreNanos / 1_000_000, resumption.nextIteration());
             link.send(new Message.Notify("resumed after the run was " + init.resume().how() + ": "

@@ -267,6 +267,27 @@ class ResumeEndToEndTest extends RealDaemon {
     }
 
     @Test
+    void aScriptedRunGoesOnWithTheRestOfItsScriptAndTheStateOfItsStopRules() throws Exception {
+        startDaemon();
+        Path script = tmp.resolve("stagnating.jsonl");
+        Files.write(script, List.of("{\"text\": \"alpha\"}", "{\"text\": \"same\"}", "{\"text\": \"same\"}",
+                "{\"text\": \"\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 30.41\"}}]}",
+                "{\"text\": \"same\"}", "{\"text\": \"other\"}", "{\"text\": \"another\"}"), StandardCharsets.UTF_8);
+        ok("agent", "start", "stuck", "--template", "hello", "--script", script.toString(), "--workdir",
+                workdir("stuck").toString());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Processes.sleeping("30.41").isEmpty());
+        ok("agent", "stop", "stuck");
+
+        ok("agent", "resume", "stuck");
+
+        // the fifth turn, not the first, and a third "same" in a row: stagnation, as without the stop
+        awaitStatus("stuck", "completed");
+        assertThat(iterations("stuck")).containsExactly("1 ok", "2 ok", "3 ok", "4 stopped", "5 ok");
+        assertThat(Db.scalar(db(), "SELECT payload_json FROM daemon_events WHERE kind = 'run_ended'"
+                + " ORDER BY id DESC LIMIT 1").toString()).contains("stagnation");
+    }
+
+    @Test
     void resumingARunWhoseWorkdirIsGoneFailsClearlyAndChangesNothing() throws Exception {
         startDaemon();
         enqueueUntilIterationTwoHangs();

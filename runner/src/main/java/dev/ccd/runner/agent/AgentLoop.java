@@ -128,7 +128,7 @@ public final class AgentLoop {
             this.firstIteration = resumption.nextIteration();
             this.resumeNote = resumption.note();
             IterationJournal.Spent spent = resumption.spent();
-            model.carryOver(spent.tokensIn(), spent.tokensOut(), spent.costUsd());
+            model.carryOver(spent.tokensIn(), spent.tokensOut(), spent.costUsd(), spent.modelCalls());
             resumption.checkpoint().ifPresent(c -> {
                 conversation.addAll(c.conversation());
                 rules.restore(c.rules());
@@ -206,12 +206,18 @@ public final class AgentLoop {
             link.send(new Message.IterationStart(iteration));
             Outcome outcome = runIteration(iteration);
             completed++;
-            if (outcome.status != IterationStatus.STOPPED) {
-                // a stopped iteration was cut short: the next runner does it again from the last checkpoint
+            boolean stopped = outcome.status == IterationStatus.STOPPED;
+            // the rules judge an iteration that ended by itself and did not end the run
+            Optional<StopRules.Verdict> verdict = stopped || outcome.fatal || iterationLimitReached(completed)
+                    ? Optional.empty()
+                    : rules.afterIteration(outcome.status, outcome.summary);
+            if (!stopped) {
+                // after the rules, so the checkpoint holds their judgement of this iteration; a
+                // stopped iteration was cut short: the next runner does it again from the last one
                 checkpoint(iteration);
             }
             link.send(outcome.done(iteration));
-            if (outcome.status == IterationStatus.STOPPED) {
+            if (stopped) {
                 return exit(EndReason.STOPPED, completed, null);
             }
             if (outcome.fatal) {
@@ -222,7 +228,6 @@ public final class AgentLoop {
             if (iterationLimitReached(completed)) {
                 return exit(EndReason.MAX_ITERATIONS, completed, null);
             }
-            Optional<StopRules.Verdict> verdict = rules.afterIteration(outcome.status, outcome.summary);
             if (verdict.isPresent()) {
                 return exit(verdict.get().reason(), completed, verdict.get().error());
             }
@@ -293,7 +298,7 @@ public final class AgentLoop {
                 ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, 0,
                         system.length() + conversation.chars()));
                 if (journal != null) {
-                    journal.spent(model.tokensIn(), model.tokensOut(), model.costUsd());
+                    journal.spent(model.tokensIn(), model.tokensOut(), model.costUsd(), model.calls());
                 }
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {
@@ -435,7 +440,7 @@ public final class AgentLoop {
             }
         }
         checkpoints.write(new Checkpoint(iteration, completed, model.tokensIn(), model.tokensOut(), model.costUsd(),
-                rules.state(), lastTask, running, conversation));
+                model.calls(), rules.state(), lastTask, running, conversation));
     }
 
     /** Waits the interval; true when a stop came first. */

@@ -33,9 +33,10 @@ import java.util.Optional;
  *
  * @param iteration  the number of the last iteration completed
  * @param completed  iterations completed in the whole run (what {@code max_iterations} counts)
+ * @param modelCalls model calls answered in the run (where a scripted model's script goes on)
  * @param lastTaskId the highest task number used, so a new task never takes an old one's log
  */
-record Checkpoint(int iteration, int completed, long tokensIn, long tokensOut, double costUsd,
+record Checkpoint(int iteration, int completed, long tokensIn, long tokensOut, double costUsd, long modelCalls,
         StopRules.State rules, int lastTaskId, List<RunningTask> tasks, List<ChatMessage> conversation) {
 
     static final String FILE = "checkpoint.json";
@@ -79,6 +80,7 @@ record Checkpoint(int iteration, int completed, long tokensIn, long tokensOut, d
         g.writeNumberField("tokens_in", tokensIn);
         g.writeNumberField("tokens_out", tokensOut);
         g.writeNumberField("cost_usd", costUsd);
+        g.writeNumberField("model_calls", modelCalls);
         g.writeObjectFieldStart("rules");
         g.writeStringField("last_summary", rules.lastSummary());
         g.writeNumberField("same_summaries", rules.sameSummaries());
@@ -168,7 +170,7 @@ record Checkpoint(int iteration, int completed, long tokensIn, long tokensOut, d
         }
         return Optional.of(new Checkpoint(root.path("iteration").asInt(), root.path("completed").asInt(),
                 root.path("tokens_in").asLong(), root.path("tokens_out").asLong(), root.path("cost_usd").asDouble(),
-                rules, root.path("last_task_id").asInt(), tasks, conversation));
+                root.path("model_calls").asLong(), rules, root.path("last_task_id").asInt(), tasks, conversation));
     }
 
     private static String text(JsonNode node, String field) {

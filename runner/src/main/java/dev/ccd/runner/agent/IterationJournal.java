@@ -42,7 +42,7 @@ final class IterationJournal {
     }
 
     /** Tokens and cost of the whole run so far. */
-    record Spent(long tokensIn, long tokensOut, double costUsd) {
+    record Spent(long tokensIn, long tokensOut, double costUsd, long modelCalls) {
     }
 
     private final Path file;
@@ -67,8 +67,9 @@ final class IterationJournal {
     }
 
     /** After a model call: what the run has spent, which the record may never hear of if it dies now. */
-    void spent(long tokensIn, long tokensOut, double costUsd) {
-        append(JSON.createObjectNode().put("tokens_in", tokensIn).put("tokens_out", tokensOut).put("cost_usd", costUsd));
+    void spent(long tokensIn, long tokensOut, double costUsd, long modelCalls) {
+        append(JSON.createObjectNode().put("tokens_in", tokensIn).put("tokens_out", tokensOut).put("cost_usd", costUsd)
+                .put("model_calls", modelCalls));
     }
 
     void call(String tool, JsonNode input) {
@@ -147,7 +148,7 @@ final class IterationJournal {
                         + node.path("result").asText().replace('\n', ' '));
             } else if (node.has("tokens_in")) {
                 spent = new Spent(node.path("tokens_in").asLong(), node.path("tokens_out").asLong(),
-                        node.path("cost_usd").asDouble());
+                        node.path("cost_usd").asDouble(), node.path("model_calls").asLong());
             } else if (node.has("task")) {
                 tasks.add(new Checkpoint.RunningTask(node.path("task").asText(), node.path("command").asText(),
                         node.path("log").asText()));

@@ -23,6 +23,7 @@ final class Meter implements LlmProvider {
     private long tokensIn;
     private long tokensOut;
     private double costUsd;
+    private long calls;
 
     Meter(LlmProvider provider, PriceTable prices, Consumer<String> warn) {
         this.provider = provider;
@@ -33,6 +34,7 @@ final class Meter implements LlmProvider {
     @Override
     public ModelTurn complete(ModelRequest request) throws ProviderException, InterruptedException {
         ModelTurn turn = provider.complete(request);
+        calls++;
         tokensIn += turn.tokensIn();
         tokensOut += turn.tokensOut();
         if (price.isPresent()) {
@@ -56,10 +58,16 @@ final class Meter implements LlmProvider {
     }
 
     /** Starts the count from an earlier runner's: a run that goes on never resets what it spent. */
-    void carryOver(long in, long out, double cost) {
+    void carryOver(long in, long out, double cost, long modelCalls) {
         tokensIn += in;
         tokensOut += out;
         costUsd += cost;
+        calls += modelCalls;
+    }
+
+    /** Model calls answered in the run, earlier runners' included. */
+    long calls() {
+        return calls;
     }
 
     long tokensIn() {

@@ -84,8 +84,8 @@ public final class Resumption {
         }
         // the unfinished iteration's model calls were paid for: the budget counts them
         IterationJournal.Spent spent = unfinished && journal.spent() != null ? journal.spent()
-                : checkpoint.map(c -> new IterationJournal.Spent(c.tokensIn(), c.tokensOut(), c.costUsd()))
-                        .orElse(new IterationJournal.Spent(0, 0, 0));
+                : checkpoint.map(c -> new IterationJournal.Spent(c.tokensIn(), c.tokensOut(), c.costUsd(), c.modelCalls()))
+                        .orElse(new IterationJournal.Spent(0, 0, 0, 0));
         return new Resumption(checkpoint, next, lastTask, note.toString(), spent);
     }
 
@@ -119,6 +119,11 @@ public final class Resumption {
     /** What the run has spent so far, the unfinished iteration's model calls included. */
     IterationJournal.Spent spent() {
         return spent;
+    }
+
+    /** Model calls answered in the run so far: a scripted model's script goes on after them. */
+    public long modelCalls() {
+        return spent.modelCalls();
     }
 
     /** What was restored, in a few words for the run's log. */

@@ -26,7 +26,7 @@ class CheckpointTest {
                         new ChatMessage.ToolUse("c1", "bash", JSON.readTree("{\"command\":\"echo \\\"hi\\\"\",\"n\":[1,2]}")))),
                 new ChatMessage(ChatMessage.Role.USER, List.of(new ChatMessage.ToolResultBlock("c1", "hi\nünïcödé", false))),
                 new ChatMessage(ChatMessage.Role.ASSISTANT, List.of(new ChatMessage.Text("done"))));
-        return new Checkpoint(iteration, 5, 1200, 340, 0.25, new StopRules.State("done", 2, null, 0, 0), 3,
+        return new Checkpoint(iteration, 5, 1200, 340, 0.25, 9, new StopRules.State("done", 2, null, 0, 0), 3,
                 List.of(new Checkpoint.RunningTask("t3", "./train.sh > run.log", "/r/tasks/t3.log")), conversation);
     }
 
@@ -66,7 +66,7 @@ class CheckpointTest {
         Path log = Files.writeString(dir.resolve("t4.log"), "epoch 1\nepoch 2\nloss 0.31\n");
         IterationJournal journal = new IterationJournal(dir);
         journal.begin(7);
-        journal.spent(1300, 360, 0.27);
+        journal.spent(1300, 360, 0.27, 10);
         journal.call("bash", JSON.readTree("{\"command\":\"make\"}"));
         journal.result("built\n", false);
         journal.taskStarted("t4", "python train.py", log);
@@ -81,7 +81,7 @@ class CheckpointTest {
         assertThat(resumption.lastTaskId()).isEqualTo(4);
         assertThat(resumption.checkpoint()).contains(sample(6));
         assertThat(resumption.spent()).as("the unfinished iteration's model call was paid for")
-                .isEqualTo(new IterationJournal.Spent(1300, 360, 0.27));
+                .isEqualTo(new IterationJournal.Spent(1300, 360, 0.27, 10));
         assertThat(resumption.note())
                 .contains("The run was interrupted during iteration 7, and goes on from the end of iteration 6")
                 .contains("- bash {\"command\":\"make\"} -> built")
@@ -105,7 +105,7 @@ class CheckpointTest {
 
         assertThat(IterationJournal.read(dir).steps()).isEmpty();
         assertThat(resumption.nextIteration()).isEqualTo(7);
-        assertThat(resumption.spent()).isEqualTo(new IterationJournal.Spent(1200, 340, 0.25));
+        assertThat(resumption.spent()).isEqualTo(new IterationJournal.Spent(1200, 340, 0.25, 9));
         assertThat(resumption.note()).startsWith("[ccd] The run was stopped after iteration 6, and goes on from there.")
                 .doesNotContain("old");
     }

@@ -117,7 +117,15 @@ public final class Supervisor {
         if (!spec.config().sandboxOptions().sandboxed()) {
             // restarts too: each run of the lineage is unconfined, and its record says so
             log.warn("{} - {}", run.id(), SANDBOX_OFF_WARNING);
-            store.event("sandbox_off", run.id(), MessageCodec.mapper().createObjectNode().put("name", spec.name()));
+            // committed before the start answers: whoever started it finds the event
+            try {
+                store.event("sandbox_off", run.id(), MessageCodec.mapper().createObjectNode().put("name", spec.name()))
+                        .get(RunLaunch.RECORD_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("{} - the sandbox_off event was not recorded in time: {}", run.id(), e.toString());
+            }
         }
     }
 

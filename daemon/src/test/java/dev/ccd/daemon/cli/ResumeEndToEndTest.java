@@ -263,7 +263,14 @@ class ResumeEndToEndTest extends RealDaemon {
         Cli.Result again = ccd.run("agent", "resume", "paused");
         assertThat(again.exitCode()).isEqualTo(ExitCodes.FAILED);
         assertThat(again.err()).contains("completed").contains("--force");
-        assertThat(runField("paused", "resume_count")).isEqualTo(1);
+        assertThat(runField("paused", "resume_count")).as("lifting a budget pause is not a resume of an ended run")
+                .isEqualTo(1);
+
+        // forced, it goes on; its iteration budget is spent, so it completes again before any model call
+        ok("agent", "resume", "paused", "--force");
+        await().atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(runField("paused", "status"))
+                && Integer.valueOf(2).equals(runField("paused", "resume_count")));
+        assertThat(model.requestCount()).isEqualTo(6);
     }
 
     @Test

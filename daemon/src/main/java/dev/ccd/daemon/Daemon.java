@@ -100,6 +100,7 @@ public final class Daemon {
             Files.writeString(home.pidFile(), ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
             store = Store.open(home.db());
             List<String> interrupted = store.markLiveRunsInterrupted(Timestamps.now()).join();
+            List<String> stoppedWithTheDaemon = store.stoppedByDaemonStop();
             var payload = MessageCodec.mapper().createObjectNode().put("pid", ProcessHandle.current().pid());
             interrupted.forEach(payload.putArray("interrupted")::add);
             store.event("daemon_started", null, payload).join();
@@ -124,6 +125,8 @@ public final class Daemon {
             }
             server = ControlServer.start(home.socket(), api);
             self[0] = new Daemon(home, lockChannel, lock, store, supervisor, server, dashboard);
+            // runs that asked for it go on where the last daemon left them, once requests are taken
+            api.resumeOnStart(interrupted, stoppedWithTheDaemon);
             log.info("daemon started: pid {}, home {}", ProcessHandle.current().pid(), home.root());
             return self[0];
         } catch (IOException | SQLException | RuntimeException e) {

@@ -57,6 +57,7 @@ final class InitDecoder {
         String args = null;
         TemplateSpec template = null;
         RunConfig config = null;
+        ResumeFrom resume = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -68,13 +69,32 @@ final class InitDecoder {
                 case "args" -> args = string(p);
                 case "template" -> template = template(p);
                 case "config" -> config = config(p);
+                case "resume" -> resume = resume(p);
                 default -> p.skipChildren();
             }
         }
         if (!"init".equals(op)) {
             throw DEFER;
         }
-        return new Message.Init(present(protocol), runId, name, template, args, config);
+        return new Message.Init(present(protocol), runId, name, template, args, config, resume);
+    }
+
+    private static ResumeFrom resume(JsonParser p) throws IOException {
+        expectObject(p);
+        String checkpointDir = null;
+        Integer nextIteration = null;
+        String how = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "checkpoint_dir" -> checkpointDir = string(p);
+                case "next_iteration" -> nextIteration = integer(p);
+                case "how" -> how = string(p);
+                default -> p.skipChildren();
+            }
+        }
+        return new ResumeFrom(checkpointDir, present(nextIteration), how);
     }
 
     private static TemplateSpec template(JsonParser p) throws IOException {

@@ -42,19 +42,28 @@ public sealed interface Message {
 
     // ---- daemon -> runner ------------------------------------------------------------------
 
-    /** First message of a run: everything the runner needs to start. */
+    /**
+     * First message of a run: everything the runner needs to start; {@code resume}, when set, says
+     * to go on from an earlier runner's checkpoint.
+     */
     record Init(
             @JsonProperty(required = true) int protocol,
             @JsonProperty(required = true) String runId,
             @JsonProperty(required = true) String name,
             @JsonProperty(required = true) TemplateSpec template,
             String args,
-            @JsonProperty(required = true) RunConfig config) implements Message {
+            @JsonProperty(required = true) RunConfig config,
+            ResumeFrom resume) implements Message {
         public Init {
             FieldException.required(runId, "run_id");
             FieldException.required(name, "name");
             FieldException.required(template, "template");
             FieldException.required(config, "config");
+        }
+
+        /** A run that starts from the beginning. */
+        public Init(int protocol, String runId, String name, TemplateSpec template, String args, RunConfig config) {
+            this(protocol, runId, name, template, args, config, null);
         }
     }
 

@@ -75,6 +75,12 @@ public record RunConfig(
                 budget, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices, taskOptions, sandbox);
     }
 
+    /** The same config with other spending limits (a resume's). */
+    public RunConfig withBudget(Budget limits) {
+        return new RunConfig(provider, model, baseUrl, script, workdir, runDir, intervalS, ask, permissionTimeoutS,
+                limits, providerOptions, contextWindow, compactThreshold, stagnationLimit, prices, taskOptions, sandbox);
+    }
+
     /** A config with only what every run needs; the rest at defaults. */
     /**
      * The model a provider uses when the run names none (the scripted provider has none). The

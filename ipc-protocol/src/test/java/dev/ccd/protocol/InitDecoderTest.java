@@ -37,7 +37,8 @@ class InitDecoderTest {
             + "\"output_per_mtok\":0.1}},\"task_options\":{\"default_timeout_s\":3600,\"max_wait_s\":1800,"
             + "\"output_cap_bytes\":67108864},\"sandbox\":{\"enabled\":true,\"network\":false,"
             + "\"read_only\":[\"/opt/models\",\"/data\"],\"read_write\":[\"/cache\"],\"env\":[\"HF_HOME\"],"
-            + "\"hidden\":[\"/home/u/.ccd\"]}},\"unknown_later_field\":{\"x\":[1,2,{\"y\":null}]}}";
+            + "\"hidden\":[\"/home/u/.ccd\"]}},\"resume\":{\"checkpoint_dir\":\"/r/prev\",\"next_iteration\":43,"
+            + "\"how\":\"interrupted\"},\"unknown_later_field\":{\"x\":[1,2,{\"y\":null}]}}";
 
     private static Message.Init fast(String line) {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
@@ -66,7 +67,7 @@ class InitDecoderTest {
     void everyFieldOfEveryRecordInAnInitIsInTheFullSample() throws IOException {
         JsonNode full = JSON.readTree(FULL);
         for (Class<?> record : List.of(Message.Init.class, TemplateSpec.class, RunConfig.class, Budget.class,
-                ProviderOptions.class, TaskOptions.class, Price.class)) {
+                ProviderOptions.class, TaskOptions.class, Price.class, ResumeFrom.class)) {
             for (var component : record.getRecordComponents()) {
                 String field = component.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase();
                 assertThat(full.findValue(field)).as(record.getSimpleName() + "." + field

@@ -11,7 +11,9 @@ import dev.ccd.protocol.MessageWriter;
 import dev.ccd.protocol.ReadResult;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.runner.agent.AgentLoop;
+import dev.ccd.runner.agent.Resumption;
 import dev.ccd.runner.provider.LlmProvider;
+import dev.ccd.runner.provider.ScriptedProvider;
 import dev.ccd.runner.provider.Transcript;
 import dev.ccd.protocol.TaskOptions;
 import dev.ccd.runner.tasks.TaskListener;
@@ -144,6 +146,9 @@ public final class RunnerMain {
                 ? Transcript.NONE
                 : new TranscriptFile(Path.of(config.runDir(), "transcript.jsonl"));
         LlmProvider provider = Providers.create(config, System.getenv(), transcript, init.runId());
+        long restoreNanos = System.nanoTime();
+        Resumption resumption = init.resume() == null ? null : Resumption.load(init.resume());
+        restoreNanos = System.nanoTime() - restoreNanos;
         Path realWorkdir = workdir.toRealPath();
         Launcher launcher = Sandboxes.forRun(config.sandboxOptions(), realWorkdir, config.runDir(), System.getenv());
         if (!config.sandboxOptions().sandboxed()) {
@@ -155,12 +160,14 @@ public final class RunnerMain {
         Path tasksDir = config.runDir().isBlank()
                 ? Files.createTempDirectory("ccd-tasks-")
                 : Path.of(config.runDir(), "tasks");
+        AgentLoop[] loop = new AgentLoop[1];
         TaskManager tasks = new TaskManager(launcher, realWorkdir, tasksDir, taskSettings(config.taskOptions()),
                 new TaskListener() {
                     @Override
                     public void started(TaskSnapshot task) {
                         // a command of any size must not make its task_started too large to send
                         link.send(new Message.TaskStarted(task.id(), Excerpt.abbreviate(task.command(), 16_000)));
+                        loop[0].taskStarted(task);
                     }
 
                     @Override
@@ -171,8 +178,22 @@ public final class RunnerMain {
                 });
         // A SIGTERM from the daemon's stop ladder must not orphan the tasks either.
         Runtime.getRuntime().addShutdownHook(new Thread(tasks::close, "stop-tasks"));
-        return new Run(new AgentLoop(init, provider, Tools.withBuiltIns(TaskTools.all(tasks)), context, link, tasks),
-                tasks);
+        if (resumption != null) {
+            tasks.continueAfter(resumption.lastTaskId());
+            if (provider instanceof ScriptedProvider script) {
+                script.skip(resumption.modelCalls());
+            }
+            log().info("{} - resumed ({}): {} in {} ms; next iteration {}", init.runId(), init.resume().how(),
+                    resumption.restored(), restoreNanos / 1_000_000, resumption.nextIteration());
+            link.send(new Message.Notify("resumed after the run was " + init.resume().how() + ": "
+                    + resumption.restored() + "; the next iteration is " + resumption.nextIteration()));
+            if (transcript instanceof TranscriptFile file) {
+                file.resumed(init.resume().how(), resumption.nextIteration(), resumption.note());
+            }
+        }
+        loop[0] = new AgentLoop(init, provider, Tools.withBuiltIns(TaskTools.all(tasks)), context, link, tasks,
+                resumption);
+        return new Run(loop[0], tasks);
     }
 
     private static TaskSettings taskSettings(TaskOptions options) {

@@ -62,6 +62,12 @@ public final class TranscriptFile implements Transcript {
         write(line("failure", provider).put("error", error));
     }
 
+    /** The run goes on from a checkpoint: how the earlier runner ended, and what the model is told of it. */
+    public void resumed(String how, int nextIteration, String note) {
+        write(JSON.createObjectNode().put("ts", Instant.now().toString()).put("kind", "resumed").put("how", how)
+                .put("next_iteration", nextIteration).put("note", note));
+    }
+
     /** A turn in the scripted provider's line format. */
     public static ObjectNode turnJson(ModelTurn turn) {
         ObjectNode node = JSON.createObjectNode().put("text", turn.text());

@@ -61,6 +61,11 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--max-restarts", paramLabel = "N", description = "default 3")
     String maxRestarts;
 
+    @CommandLine.Option(names = "--resume-on-start", negatable = true, fallbackValue = "true",
+            description = "resume the run when a daemon start finds it interrupted (default: on with --restart"
+                    + " on-crash, else off; --no-resume-on-start turns it off)")
+    Boolean resumeOnStart;
+
     @CommandLine.Option(names = "--sandbox", paramLabel = "on|off",
             description = "run the agent's tools in a bubblewrap sandbox (default on, or config.json)")
     String sandbox;
@@ -80,6 +85,17 @@ final class AgentStartCommand extends BaseCommand {
     @CommandLine.Option(names = "--placement-timeout", paramLabel = "SECONDS",
             description = "with --on slurm: how long the job may wait for a node before the start fails (default 600)")
     String placementTimeout;
+    /** API keys travel from this shell to the runner's environment only: never stored. */
+    static ObjectNode providerEnvironment() {
+        ObjectNode env = JsonTrees.object();
+        for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
+            String value = System.getenv(var);
+            if (value != null && !value.isEmpty()) {
+                env.put(var, value);
+            }
+        }
+        return env;
+    }
 
     @Override
     public Integer call() {
@@ -123,6 +139,9 @@ final class AgentStartCommand extends BaseCommand {
         if (restarts != null) {
             p.put("max_restarts", restarts);
         }
+        if (resumeOnStart != null) {
+            p.put("resume_on_start", resumeOnStart);
+        }
         Boolean sandboxed = onOff("--sandbox", sandbox);
         Boolean networked = onOff("--network", network);
         if (Boolean.FALSE.equals(sandboxed) && Boolean.FALSE.equals(networked)) {
@@ -141,14 +160,7 @@ final class AgentStartCommand extends BaseCommand {
         if (placementTimeoutS != null) {
             p.put("placement_timeout_s", placementTimeoutS);
         }
-        // API keys travel from this shell to the runner's environment only: never stored.
-        ObjectNode env = JsonTrees.object();
-        for (String var : new String[] {"ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"}) {
-            String value = System.getenv(var);
-            if (value != null && !value.isEmpty()) {
-                env.put(var, value);
-            }
-        }
+        ObjectNode env = providerEnvironment();
         if (!env.isEmpty()) {
             p.set("env", env);
         }

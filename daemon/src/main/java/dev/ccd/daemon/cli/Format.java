@@ -96,6 +96,9 @@ public final class Format {
                             || p.path("error").asText("").startsWith(p.path("reason").asText() + ":")
                             ? "" : " (" + p.path("reason").asText() + ")")
                     + (p.hasNonNull("error") ? ": " + oneLine(p.path("error").asText()) : "");
+            case "run_resumed" -> "run resumed after it was " + p.path("how").asText() + " (resume "
+                    + p.path("resume_count").asInt() + (p.path("automatic").asBoolean() ? ", at daemon start" : "")
+                    + "): iteration " + p.path("next_iteration").asInt() + " next";
             default -> e.path("kind").asText() + (p.isMissingNode() || p.isNull() ? "" : " " + JsonTrees.write(p, false));
         };
         String run = e.path("run_id").isTextual() ? " [" + e.path("run_id").asText() + "]" : "";

@@ -135,12 +135,7 @@ final class AgentStartRequest {
                 p.optionalInt("stagnation_limit", 0, 1000), prices(p),
                 new TaskOptions(p.optionalDouble("task_timeout_s", 1, 7 * 86_400), p.optionalDouble("task_wait_max_s", 0, 86_400),
                         p.optionalLong("task_output_cap_bytes", 1024, 1L << 40)), sandbox(p));
-        Map<String, String> secrets = secrets(p, provider);
-        String key = PROVIDER_KEY.get(provider);
-        if (key != null && blank(secrets.get(key)) && !blank(daemonEnvironment.get(key))) {
-            // The runner no longer inherits the daemon's keys: its own provider's is handed on here.
-            secrets.put(key, daemonEnvironment.get(key));
-        }
+        Map<String, String> secrets = secretsFor(p, provider);
         if (provider.equals("anthropic") && blank(secrets.get("ANTHROPIC_API_KEY"))) {
             throw RpcException.invalidParam("provider", "is anthropic, which needs ANTHROPIC_API_KEY: set it in the"
                     + " environment of 'ccd agent start' (or of the daemon)");
@@ -156,7 +151,8 @@ final class AgentStartRequest {
                 ? RunSpec.RestartPolicy.ON_CRASH
                 : RunSpec.RestartPolicy.NEVER;
         RunSpec spec = new RunSpec(name, template.name(), header.body(), args, workdir, config,
-                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets, placement(p));
+                restart, (int) p.longValue("max_restarts", 3, 0, 1000), secrets, placement(p),
+                p.bool("resume_on_start", restart == RunSpec.RestartPolicy.ON_CRASH));
         // Only a request that passed every check may leave something behind.
         Files.createDirectories(workdir);
         return spec;
@@ -225,6 +221,20 @@ final class AgentStartRequest {
                     cached.isMissingNode() ? null : cached.doubleValue()));
         }
         return prices;
+    }
+
+    /**
+     * The runner's secrets: the provider's variables the CLI passed on in {@code env} (see {@link
+     * #secrets}), else the daemon's own key for that provider.
+     */
+    Map<String, String> secretsFor(Params p, String provider) throws RpcException {
+        Map<String, String> secrets = p == null ? new HashMap<>() : secrets(p, provider);
+        String key = PROVIDER_KEY.get(provider);
+        if (key != null && blank(secrets.get(key)) && !blank(daemonEnvironment.get(key))) {
+            // The runner no longer inherits the daemon's keys: its own provider's is handed on here.
+            secrets.put(key, daemonEnvironment.get(key));
+        }
+        return secrets;
     }
 
     /**
@@ -378,5 +388,5 @@ final class AgentStartRequest {
             "retry_max_s", "cooldown_s", "context_window", "compact_threshold", "stagnation_limit", "prices",
             "task_timeout_s", "task_wait_max_s", "task_output_cap_bytes", "sandbox", "network", "sandbox_read_only",
             "sandbox_read_write", "sandbox_env", "stream", "stream_idle_timeout_s", "cache_ttl", "max_tokens_field",
-            "placement", "slurm_args", "placement_timeout_s", "slurm_java");
+            "placement", "slurm_args", "placement_timeout_s", "slurm_java", "resume_on_start");
 }

@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -83,6 +85,16 @@ public final class ControlApi {
                     ObjectNode r = JSON.createObjectNode();
                     Budgets.Limit<Long> tokens = Budgets.tokens(p);
                     Budgets.Limit<Double> cost = Budgets.cost(p);
+                    Supervisor.BudgetChange change = new Supervisor.BudgetChange(tokens != null,
+                            tokens == null ? null : tokens.value(), cost != null, cost == null ? null : cost.value());
+                    if (supervisor.liveBudget(name).isEmpty()) {
+                        // no live run: the ended one goes on from its checkpoint
+                        boolean force = p.bool("force", false);
+                        RunRow run = supervisor.continueRun(name, change, force, provider -> secrets(p, provider));
+                        r.put("continued", true);
+                        r.set("run", JSON.valueToTree(run));
+                        yield r;
+                    }
                     if (tokens == null && cost == null) {
                         throw RpcException.invalidParam("max_tokens", "or 'max_cost_usd' is required: the new budget");
                     }
@@ -128,6 +140,24 @@ public final class ControlApi {
     /** One method for another front end (the dashboard): the same names, params and errors as on the socket. */
     public JsonNode invoke(String method, JsonNode params) throws RpcException {
         return call(method, new Params(params));
+    }
+
+    /** A resumed run's secrets: those the CLI passed on, else the daemon's key (none for a resume at start). */
+    private Map<String, String> secrets(Params p, String provider) throws SupervisorException {
+        try {
+            return startRequests.secretsFor(p, provider);
+        } catch (RpcException e) {
+            throw new SupervisorException(SupervisorException.Kind.INVALID, e.getMessage());
+        }
+    }
+
+    /**
+     * At daemon start: the runs the last daemon left (interrupted by its crash, or stopped by its
+     * {@code ccd stop}) that ask for it go on; see {@link Supervisor#resumeOnStart}.
+     */
+    public void resumeOnStart(List<String> interrupted, List<String> stoppedWithTheDaemon) {
+        supervisor.resumeOnStart(interrupted, true, provider -> secrets(null, provider));
+        supervisor.resumeOnStart(stoppedWithTheDaemon, false, provider -> secrets(null, provider));
     }
 
     Subscription subscribe(Params p) throws RpcException {

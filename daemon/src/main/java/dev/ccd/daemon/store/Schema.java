@@ -111,7 +111,9 @@ final class Schema {
             List.of(
                     "ALTER TABLE agent_runs ADD COLUMN placement TEXT NOT NULL DEFAULT 'local'",
                     "ALTER TABLE agent_runs ADD COLUMN slurm_job_id INTEGER",
-                    "ALTER TABLE agent_runs ADD COLUMN placement_state TEXT"));
+                    "ALTER TABLE agent_runs ADD COLUMN placement_state TEXT"),
+            // 7: how many times an ended run was resumed (the same run id going on from its checkpoint).
+            List.of("ALTER TABLE agent_runs ADD COLUMN resume_count INTEGER NOT NULL DEFAULT 0"));
 
     private Schema() {
     }

@@ -293,6 +293,54 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * Makes an ended run live again for a resume: {@code starting}, its end cleared, its resume
+     * count up by one, with its {@code run_resumed} event, in one transaction. A run that is live
+     * is left as it is.
+     *
+     * @return true when this call took the run back
+     */
+    public CompletableFuture<Boolean> resumeRun(String runId, String ts, ObjectNode event) {
+        String eventJson = event.toString();
+        return writer.submit(tx -> tx.atomically(t -> {
+            boolean resumed = t.update("UPDATE agent_runs SET status = 'starting', pid = NULL, ended_at = NULL,"
+                    + " exit_code = NULL, error = NULL, end_reason = NULL, placement_state = NULL, resume_count = resume_count + 1"
+                    + " WHERE id = ? AND status NOT IN " + LIVE, runId) == 1;
+            if (resumed) {
+                insertEvent(t, ts, "run_resumed", runId, eventJson);
+            }
+            return resumed;
+        }));
+    }
+
+    /**
+     * The runs the last daemon's own stop ended ({@code stopped}, asked with "daemon stopping"
+     * since the last {@code daemon_started}); call before this start's event is recorded.
+     */
+    public List<String> stoppedByDaemonStop() throws SQLException {
+        return reader.query("SELECT DISTINCT e.run_id FROM daemon_events e JOIN agent_runs r ON r.id = e.run_id"
+                + " WHERE e.kind = 'stop_requested' AND json_extract(e.payload_json, '$.reason') = 'daemon stopping'"
+                + " AND r.status = 'stopped' AND e.id > coalesce((SELECT max(id) FROM daemon_events"
+                + " WHERE kind = 'daemon_started'), 0)", rs -> rs.getString(1));
+    }
+
+    /** The highest iteration number a run has recorded, done or not; 0 for none. */
+    public int lastIterationNumber(String runId) throws SQLException {
+        return reader.first("SELECT coalesce(max(iteration), 0) FROM agent_iterations WHERE run_id = ?",
+                rs -> rs.getInt(1), runId).orElse(0);
+    }
+
+    /** How many times the run was resumed. */
+    public int resumeCount(String runId) throws SQLException {
+        return reader.first("SELECT resume_count FROM agent_runs WHERE id = ?", rs -> rs.getInt(1), runId).orElse(0);
+    }
+
+    /** The latest event of that kind of a run, if any. */
+    public Optional<EventRow> lastEvent(String runId, String kind) throws SQLException {
+        return reader.first("SELECT " + Rows.EVENT_COLUMNS + " FROM daemon_events WHERE run_id = ? AND kind = ?"
+                + " ORDER BY id DESC LIMIT 1", Rows::event, runId, kind);
+    }
+
+    /**
      * At daemon start: every run still in a live status lost its daemon. Each ends at the last
      * sign of life there is of it: the daemon's last heartbeat, or the run's own last activity if
      * that is later, never after {@code ts} (the start). A database without a heartbeat (written

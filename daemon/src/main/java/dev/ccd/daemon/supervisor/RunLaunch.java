@@ -12,6 +12,7 @@ import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.MessageReader;
+import dev.ccd.protocol.ResumeFrom;
 import dev.ccd.protocol.RunConfig;
 import dev.ccd.protocol.TemplateSpec;
 import java.io.IOException;
@@ -70,9 +71,55 @@ final class RunLaunch {
         this.supervisor = supervisor;
     }
 
-    RunRow launch(RunSpec spec, String restartOf, int restartCount) throws SupervisorException {
+    /**
+     * A new run: a new row, and a runner that begins the program, or (for a restart given {@code
+     * from}) goes on from the crashed run's checkpoint.
+     */
+    RunRow launch(RunSpec spec, String restartOf, int restartCount, ResumeFrom from) throws SupervisorException {
         RunHandle run = reserve(spec, restartOf, restartCount);
-        Message.Init init = init(run.runId, spec, home);
+        ObjectNode payload = MessageCodec.mapper().createObjectNode()
+                .put("name", spec.name()).put("template", spec.templateName()).put("provider", spec.config().provider());
+        if (restartOf != null) {
+            payload.put("restart_of", restartOf).put("restart_count", restartCount);
+        }
+        return start(run, spec, from, payload);
+    }
+
+    /**
+     * An ended run going on: the same row made live again (with its {@code run_resumed} event), and
+     * a runner that goes on from the run's checkpoint.
+     *
+     * @param restartCount what counts against {@code --max-restarts} for this run from now
+     */
+    RunRow resume(RunRow row, RunSpec spec, int restartCount, ResumeFrom from, ObjectNode event)
+            throws SupervisorException {
+        RunHandle run = new RunHandle(row.id(), spec, restartCount, home.run(row.id()).resolve("stderr.log"));
+        if (!runs.reserve(run)) {
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + spec.name()
+                    + "' is already running; stop it first or choose another name");
+        }
+        boolean resumed;
+        try {
+            resumed = store.resumeRun(row.id(), Timestamps.now(), event).get(RECORD_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            runs.release(run);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new SupervisorException(SupervisorException.Kind.FAILED, "agent '" + spec.name()
+                    + "' was not resumed: the ccd.db record did not take it (" + e + ")");
+        }
+        if (!resumed) {
+            runs.release(run);
+            throw new SupervisorException(SupervisorException.Kind.CONFLICT, "run " + row.id() + " of agent '"
+                    + spec.name() + "' is live again: nothing to resume");
+        }
+        return start(run, spec, from, null);
+    }
+
+    private RunRow start(RunHandle run, RunSpec spec, ResumeFrom from, ObjectNode startingEvent)
+            throws SupervisorException {
+        Message.Init init = init(run.runId, spec, home, from);
         int initBytes = MessageCodec.encode(init).length;
         if (initBytes > MessageReader.DEFAULT_MAX_LINE_BYTES) {
             throw notStarted(run, RunStatus.FAILED, "the template and its arguments are " + initBytes
@@ -84,12 +131,10 @@ final class RunLaunch {
         boolean local = spec.placement().local();
         try {
             Files.createDirectories(home.run(run.runId));
-            ObjectNode payload = MessageCodec.mapper().createObjectNode()
-                    .put("name", spec.name()).put("template", spec.templateName()).put("provider", spec.config().provider());
-            if (restartOf != null) {
-                payload.put("restart_of", restartOf).put("restart_count", restartCount);
+            SpecFile.write(home.run(run.runId), spec);
+            if (startingEvent != null) {
+                store.event("run_starting", run.runId, startingEvent);
             }
-            store.event("run_starting", run.runId, payload);
             // waiting for a place, a stop must not wait with it; a job on a cluster takes no
             // place here: its runner starts on a node, when the scheduler says
             while (local && !starting.tryAcquire(50, TimeUnit.MILLISECONDS)) {
@@ -327,10 +372,10 @@ final class RunLaunch {
         }, supervisor.endings());
     }
 
-    private static Message.Init init(String runId, RunSpec spec, CcdHome home) {
+    private static Message.Init init(String runId, RunSpec spec, CcdHome home, ResumeFrom from) {
         RunConfig config = spec.config().withRunDir(home.run(runId).toString());
         return new Message.Init(Message.PROTOCOL_VERSION, runId, spec.name(),
-                new TemplateSpec(spec.templateName(), spec.templateText()), spec.args(), config);
+                new TemplateSpec(spec.templateName(), spec.templateText()), spec.args(), config, from);
     }
 
     private static String newRunId() {

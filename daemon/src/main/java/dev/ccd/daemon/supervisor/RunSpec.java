@@ -13,6 +13,7 @@ import java.util.Map;
  *                the CLI passed them on, else the daemon's own key): added to the runner's
  *                environment, kept in memory, never written anywhere
  * @param placement where its runner runs ({@link Placement#LOCAL} unless the start asked for Slurm)
+ * @param resumeOnStart whether a daemon start resumes the run when it finds it interrupted
  */
 public record RunSpec(
         String name,
@@ -24,7 +25,8 @@ public record RunSpec(
         RestartPolicy restart,
         int maxRestarts,
         Map<String, String> secrets,
-        Placement placement) {
+        Placement placement,
+        boolean resumeOnStart) {
 
     public enum RestartPolicy { NEVER, ON_CRASH }
 
@@ -33,10 +35,20 @@ public record RunSpec(
         placement = placement == null ? Placement.LOCAL : placement;
     }
 
-    /** A run placed on this machine. */
+    /**
+     * A run placed on this machine, resumed on start exactly when it restarts on crashes (the
+     * default of {@code resume_on_start}).
+     */
     public RunSpec(String name, String templateName, String templateText, String args, Path workdir, RunConfig config,
             RestartPolicy restart, int maxRestarts, Map<String, String> secrets) {
-        this(name, templateName, templateText, args, workdir, config, restart, maxRestarts, secrets, Placement.LOCAL);
+        this(name, templateName, templateText, args, workdir, config, restart, maxRestarts, secrets, Placement.LOCAL,
+                restart == RestartPolicy.ON_CRASH);
+    }
+
+    /** The same run with other limits and secrets: a resume's. */
+    RunSpec resumedWith(RunConfig newConfig, Map<String, String> newSecrets) {
+        return new RunSpec(name, templateName, templateText, args, workdir, newConfig, restart, maxRestarts, newSecrets,
+                placement, resumeOnStart);
     }
 
     /** {@code agent_runs.sandbox}: {@code on} when the run's tool processes are sandboxed, else {@code off}. */

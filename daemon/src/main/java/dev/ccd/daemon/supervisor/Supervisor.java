@@ -11,11 +11,13 @@ import dev.ccd.process.ManagedProcess;
 import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
+import dev.ccd.protocol.ResumeFrom;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -52,11 +54,13 @@ public final class Supervisor {
     public static final String SANDBOX_OFF_WARNING = "the sandbox is off: this agent's tools run unconfined, with"
             + " your user's access to every file, the network and ccd itself";
 
+    private final CcdHome home;
     private final Store store;
     private final RunnerLauncher launcher;
     private final Approvals approvals;
     private final LiveRuns runs = new LiveRuns();
     private final RunLaunch launches;
+    private final Resumes resumes;
     /**
      * Where a run's end is recorded: not on the thread that saw the exit (the JDK's process
      * reaper, a reader, or the ladder's timer); restarts start here too.
@@ -76,12 +80,14 @@ public final class Supervisor {
     }
 
     Supervisor(CcdHome home, Store store, RunnerLauncher launcher, Liveness.Settings liveness) {
+        this.home = home;
         this.store = store;
         this.launcher = launcher;
         this.approvals = new Approvals(store, runs::byRunId);
         this.liveness = new Liveness(liveness, store, runs::all);
         this.launches = new RunLaunch(home, store, launcher, runs, new RunRecorder(store, approvals, this.liveness),
                 this);
+        this.resumes = new Resumes(home, store, runs, launches, this);
     }
 
     /**
@@ -96,20 +102,50 @@ public final class Supervisor {
             throw new SupervisorException(SupervisorException.Kind.CONFLICT, "agent '" + spec.name()
                     + "' has a restart pending; 'ccd agent stop " + spec.name() + "' cancels it");
         }
-        return launch(spec, null, 0);
+        return launch(spec, null, 0, null);
     }
 
-    private RunRow launch(RunSpec spec, String restartOf, int restartCount) throws SupervisorException {
+    private RunRow launch(RunSpec spec, String restartOf, int restartCount, ResumeFrom from)
+            throws SupervisorException {
         if (shuttingDown) {
             throw new SupervisorException(SupervisorException.Kind.FAILED, "the daemon is shutting down");
         }
-        RunRow run = launches.launch(spec, restartOf, restartCount);
+        RunRow run = launches.launch(spec, restartOf, restartCount, from);
+        sandboxWarning(spec, run);
+        return run;
+    }
+
+    void sandboxWarning(RunSpec spec, RunRow run) {
         if (!spec.config().sandboxOptions().sandboxed()) {
             // restarts too: each run of the lineage is unconfined, and its record says so
             log.warn("{} - {}", run.id(), SANDBOX_OFF_WARNING);
-            store.event("sandbox_off", run.id(), MessageCodec.mapper().createObjectNode().put("name", spec.name()));
+            // committed before the start answers: whoever started it finds the event
+            try {
+                store.event("sandbox_off", run.id(), MessageCodec.mapper().createObjectNode().put("name", spec.name()))
+                        .get(RunLaunch.RECORD_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("{} - the sandbox_off event was not recorded in time: {}", run.id(), e.toString());
+            }
         }
-        return run;
+    }
+
+    /** The secrets of a resumed run, by its provider: the resumer's key, else the daemon's. */
+    @FunctionalInterface
+    public interface Secrets {
+        Map<String, String> forProvider(String provider) throws SupervisorException;
+    }
+
+    /** See {@link Resumes#continueRun}. */
+    public RunRow continueRun(String name, BudgetChange change, boolean force, Secrets secrets)
+            throws SupervisorException {
+        return resumes.continueRun(name, change, force, secrets);
+    }
+
+    /** See {@link Resumes#resumeOnStart}. */
+    public void resumeOnStart(List<String> runIds, boolean died, Secrets secrets) {
+        resumes.resumeOnStart(runIds, died, secrets);
     }
 
     boolean isShuttingDown() {
@@ -260,7 +296,7 @@ public final class Supervisor {
         return next;
     }
 
-    private static void checkAbove(Budget next, dev.ccd.protocol.Usage used) throws SupervisorException {
+    static void checkAbove(Budget next, dev.ccd.protocol.Usage used) throws SupervisorException {
         long usedTokens = used.tokens();
         double usedCost = used.costUsd();
         if (next.maxTokens() != null && next.maxTokens() <= usedTokens) {
@@ -318,6 +354,19 @@ public final class Supervisor {
         run.settled.complete(null);
     }
 
+    /** A restart goes on from the crashed run's checkpoint, numbering on from its last iteration. */
+    private ResumeFrom restartFrom(RunHandle crashed) {
+        int next;
+        try {
+            next = store.lastIterationNumber(crashed.runId) + 1;
+        } catch (SQLException e) {
+            log.warn("{} - its iterations cannot be read ({}): the restart numbers on from its checkpoint",
+                    crashed.runId, e.getMessage());
+            next = 1;
+        }
+        return new ResumeFrom(home.run(crashed.runId).toString(), next, RunStatus.CRASHED.dbName());
+    }
+
     /** Decided by {@link Restarts}; the pending restart holds the name until it fires or a stop cancels it. */
     private void scheduleRestart(RunHandle crashed) {
         RunSpec spec = crashed.spec;
@@ -346,7 +395,7 @@ public final class Supervisor {
                         return;
                     }
                     try {
-                        launch(spec, crashed.runId, crashed.restartCount + 1);
+                        launch(spec, crashed.runId, crashed.restartCount + 1, restartFrom(crashed));
                     } catch (SupervisorException e) {
                         log.warn("{} - restart failed: {}", crashed.runId, e.getMessage());
                     }

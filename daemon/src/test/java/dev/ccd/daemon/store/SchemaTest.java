@@ -87,6 +87,8 @@ class SchemaTest {
             assertThat(run.placement()).isEqualTo("local");
             assertThat(run.slurmJobId()).isNull();
             assertThat(run.placementState()).isNull();
+            // the resume count, 0 for a run recorded before it
+            assertThat(store.resumeCount("r-1")).isZero();
 
             store.insertRun(RunRow.starting("r-2", "new", "hello", null, "scripted", null, "/w", true, "r-1", 1,
                     Timestamps.now(), "off", "on")).get(5, SECONDS);

@@ -18,6 +18,7 @@ import dev.ccd.runner.tools.Tool;
 import dev.ccd.runner.tools.ToolContext;
 import dev.ccd.runner.tools.ToolResult;
 import dev.ccd.runner.tools.Tools;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,10 +73,32 @@ public final class AgentLoop {
     private volatile String stopReason;
     /** Set by run() before the first iteration, read by requestStop. */
     private volatile Thread loopThread;
+    /** The journal of the iteration in progress, in the run directory; null when the run has none. */
+    private final IterationJournal journal;
+    /** The number the first iteration of this runner takes: 1, or where a resumed run goes on. */
+    private final int firstIteration;
+    /** Iterations completed in the run, earlier runners' included: what {@code max_iterations} counts. */
+    private int completed;
+    /** Said to the model at the head of the next iteration's prompt; null once said. */
+    private String resumeNote;
+    /** Null when the run has no directory. */
+    private final Checkpoints checkpoints;
 
     public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link,
             TaskManager tasks) {
+        this(init, provider, tools, toolContext, link, tasks, null);
+    }
+
+    /**
+     * A loop that checkpoints after every iteration into the run directory (when {@code init} has
+     * one) and, given a {@link Resumption}, goes on from the earlier runner's checkpoint.
+     */
+    public AgentLoop(Message.Init init, LlmProvider provider, Tools tools, ToolContext toolContext, RunnerLink link,
+            TaskManager tasks, Resumption resumption) {
         RunConfig config = init.config();
+        Path runDir = config.runDir().isBlank() ? null : Path.of(config.runDir());
+        this.journal = runDir == null ? null : new IterationJournal(runDir);
+        this.checkpoints = runDir == null ? null : new Checkpoints(runDir, this::notice);
         this.tasks = tasks;
         TaskOptions taskOptions = config.taskOptions();
         this.taskWaitMax = taskOptions != null && taskOptions.maxWaitS() != null
@@ -103,6 +126,26 @@ public final class AgentLoop {
         this.context = new ContextManager(window, threshold, summarizer, this::notice);
         this.rules = new StopRules(config.stagnationLimit() != null ? config.stagnationLimit()
                 : StopRules.DEFAULT_STAGNATION_LIMIT);
+        if (resumption == null) {
+            this.firstIteration = 1;
+        } else {
+            this.firstIteration = resumption.nextIteration();
+            this.resumeNote = resumption.note();
+            IterationJournal.Spent spent = resumption.spent();
+            model.carryOver(spent.tokensIn(), spent.tokensOut(), spent.costUsd(), spent.modelCalls());
+            resumption.checkpoint().ifPresent(c -> {
+                conversation.addAll(c.conversation());
+                rules.restore(c.rules());
+                completed = c.completed();
+            });
+        }
+    }
+
+    /** A background task started: recorded in the journal of the iteration in progress. */
+    public void taskStarted(TaskSnapshot task) {
+        if (journal != null) {
+            journal.taskStarted(task.id(), task.command(), task.outputPath());
+        }
     }
 
     /** Asks the loop to end; idempotent. The first reason is kept. */
@@ -138,7 +181,18 @@ public final class AgentLoop {
     public Message.Exit run() {
         loopThread = Thread.currentThread();
         Duration interval = Duration.ofMillis(Math.round(init.config().intervalS() * 1000));
-        int completed = 0;
+        try {
+            return iterate(interval, firstIteration - 1);
+        } finally {
+            if (journal != null) {
+                journal.close();
+                log.info("{} - {}", init.runId(), checkpoints.summary());
+            }
+        }
+    }
+
+    private Message.Exit iterate(Duration interval, int lastNumber) {
+        int iteration = lastNumber;
         while (true) {
             if (stopReason != null) {
                 return exit(EndReason.STOPPED, completed, null);
@@ -149,12 +203,25 @@ public final class AgentLoop {
             if (model.exhausted()) {
                 return exit(EndReason.SCRIPT_EXHAUSTED, completed, null);
             }
-            int iteration = completed + 1;
+            iteration++;
+            if (journal != null) {
+                journal.begin(iteration);
+            }
             link.send(new Message.IterationStart(iteration));
             Outcome outcome = runIteration(iteration);
-            completed = iteration;
+            completed++;
+            boolean stopped = outcome.status == IterationStatus.STOPPED;
+            // the rules judge an iteration that ended by itself and did not end the run
+            Optional<StopRules.Verdict> verdict = stopped || outcome.fatal || iterationLimitReached(completed)
+                    ? Optional.empty()
+                    : rules.afterIteration(outcome.status, outcome.summary);
+            if (!stopped) {
+                // after the rules, so the checkpoint holds their judgement of this iteration; a
+                // stopped iteration was cut short: the next runner does it again from the last one
+                checkpoint(iteration);
+            }
             link.send(outcome.done(iteration));
-            if (outcome.status == IterationStatus.STOPPED) {
+            if (stopped) {
                 return exit(EndReason.STOPPED, completed, null);
             }
             if (outcome.fatal) {
@@ -165,7 +232,6 @@ public final class AgentLoop {
             if (iterationLimitReached(completed)) {
                 return exit(EndReason.MAX_ITERATIONS, completed, null);
             }
-            Optional<StopRules.Verdict> verdict = rules.afterIteration(outcome.status, outcome.summary);
             if (verdict.isPresent()) {
                 return exit(verdict.get().reason(), completed, verdict.get().error());
             }
@@ -223,13 +289,18 @@ public final class AgentLoop {
 
     private Outcome runIteration(int iteration) {
         Outcome outcome = new Outcome();
-        conversation.add(ChatMessage.user(iteration == 1 ? Prompts.first(init.args()) : Prompts.CONTINUE));
+        String prompt = conversation.isEmpty() ? Prompts.first(init.args()) : Prompts.CONTINUE;
+        if (resumeNote != null) {
+            prompt = resumeNote + "\n\n" + prompt;
+            resumeNote = null;
+        }
+        conversation.add(ChatMessage.user(prompt));
         try {
             int paused = 0;
             int cutOff = 0;
             int overflows = 0;
             while (true) {
-                budget.beforeCall(model, iteration - 1);
+                budget.beforeCall(model, completed);
                 deliverTaskNotices();
                 context.fit(system, conversation, toolSpecs);
                 ModelTurn turn = model.complete(new ModelRequest(system, conversation, toolSpecs, 0,
@@ -248,6 +319,9 @@ public final class AgentLoop {
                     continue;
                 }
                 overflows = 0;
+                if (journal != null) {
+                    journal.spent(model.tokensIn(), model.tokensOut(), model.costUsd(), model.calls());
+                }
                 conversation.add(assistantMessage(turn));
                 if (!turn.text().isBlank()) {
                     outcome.summary = turn.text().strip();
@@ -282,7 +356,13 @@ public final class AgentLoop {
                 }
                 List<ChatMessage.Block> results = new ArrayList<>();
                 for (ModelTurn.ToolCall call : turn.toolCalls()) {
+                    if (journal != null) {
+                        journal.call(call.name(), call.input());
+                    }
                     ToolResult result = callTool(call, turn.text());
+                    if (journal != null) {
+                        journal.result(result.content(), result.isError());
+                    }
                     results.add(new ChatMessage.ToolResultBlock(call.id(), result.content(), result.isError()));
                 }
                 conversation.add(new ChatMessage(ChatMessage.Role.USER, results));
@@ -367,6 +447,23 @@ public final class AgentLoop {
             blocks.add(new ChatMessage.Text("(no reply)"));
         }
         return new ChatMessage(ChatMessage.Role.ASSISTANT, blocks);
+    }
+
+    /** Replaces the run's checkpoint with the state after {@code iteration}. */
+    private void checkpoint(int iteration) {
+        if (checkpoints == null) {
+            return;
+        }
+        List<Checkpoint.RunningTask> running = new ArrayList<>();
+        int lastTask = 0;
+        for (TaskSnapshot task : tasks.list()) {
+            lastTask = Math.max(lastTask, Integer.parseInt(task.id().substring(1)));
+            if (task.running()) {
+                running.add(new Checkpoint.RunningTask(task.id(), task.command(), task.outputPath().toString()));
+            }
+        }
+        checkpoints.write(new Checkpoint(iteration, completed, model.tokensIn(), model.tokensOut(), model.costUsd(),
+                model.calls(), rules.state(), lastTask, running, conversation));
     }
 
     /** Waits the interval; true when a stop came first. */

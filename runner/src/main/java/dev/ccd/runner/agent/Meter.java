@@ -26,6 +26,7 @@ final class Meter implements LlmProvider {
     private boolean warned;
     private TokenUsage total = TokenUsage.ZERO;
     private double costUsd;
+    private long calls;
 
     Meter(LlmProvider provider, PriceTable prices, Consumer<String> warn) {
         this.provider = provider;
@@ -38,6 +39,7 @@ final class Meter implements LlmProvider {
         ModelTurn turn;
         try {
             turn = provider.complete(request);
+            calls++;
         } catch (ProviderException e) {
             count(e.abandoned());
             throw e;
@@ -74,6 +76,22 @@ final class Meter implements LlmProvider {
     @Override
     public boolean exhausted() {
         return provider.exhausted();
+    }
+
+    /**
+     * Starts the count from an earlier runner's: a run that goes on never resets what it spent.
+     * The split of that input into cache writes and reads stays with the iterations that recorded
+     * it; only totals are carried (the cost already priced them).
+     */
+    void carryOver(long in, long out, double cost, long modelCalls) {
+        total = total.plus(TokenUsage.of(in, out));
+        costUsd += cost;
+        calls += modelCalls;
+    }
+
+    /** Model calls answered in the run, earlier runners' included. */
+    long calls() {
+        return calls;
     }
 
     long tokensIn() {

@@ -23,6 +23,10 @@ final class StopRules {
     record Verdict(EndReason reason, String error) {
     }
 
+    /** What the rules remember, for a checkpoint. */
+    record State(String lastSummary, int sameSummaries, String lastError, int sameErrors, int failures) {
+    }
+
     private final int stagnationLimit;
     private String lastSummary;
     private int sameSummaries;
@@ -64,6 +68,18 @@ final class StopRules {
             return Optional.of(new Verdict(EndReason.STAGNATION, null));
         }
         return Optional.empty();
+    }
+
+    State state() {
+        return new State(lastSummary, sameSummaries, lastError, sameErrors, failures);
+    }
+
+    void restore(State state) {
+        lastSummary = state.lastSummary();
+        sameSummaries = state.sameSummaries();
+        lastError = state.lastError();
+        sameErrors = state.sameErrors();
+        failures = state.failures();
     }
 
     static String normalise(String text) {

@@ -35,6 +35,11 @@ public final class ScriptedProvider implements LlmProvider {
         this.transcript = transcript;
     }
 
+    /** Goes on after the first {@code turns} turns: a resumed run does not replay what it was given. */
+    public void skip(long turns) {
+        next = (int) Math.min(this.turns.size(), Math.max(next, turns));
+    }
+
     public static ScriptedProvider load(Path script) throws IOException {
         return load(script, Transcript.NONE);
     }

@@ -68,6 +68,21 @@ public final class TaskManager implements AutoCloseable {
         this.listener = listener;
     }
 
+    /**
+     * Numbers new tasks after {@code lastUsed}: a run that goes on from a checkpoint keeps its
+     * earlier tasks' ids (and their logs) out of reach of its new ones.
+     */
+    public void continueAfter(int lastUsed) {
+        synchronized (lock) {
+            lastId = Math.max(lastId, lastUsed);
+        }
+    }
+
+    /** The last {@code maxChars} characters of a task's log (see {@link LogEnd}). */
+    public static String logEnd(Path log, int maxChars) throws IOException {
+        return LogEnd.read(log, maxChars);
+    }
+
     public TaskSettings settings() {
         return settings;
     }

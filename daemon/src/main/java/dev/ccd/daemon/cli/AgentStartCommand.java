@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.control.JsonTrees;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 
 /** {@code ccd agent start NAME --template T ...}: starts a run and waits for its handshake. */
@@ -74,6 +75,14 @@ final class AgentStartCommand extends BaseCommand {
             description = "whether sandboxed tools have the network (default on, or config.json)")
     String network;
 
+    @CommandLine.Option(names = "--cache-ttl", paramLabel = "5m|1h|off",
+            description = "Anthropic prompt-cache lifetime (default 5m, the template's, or config.json)")
+    String cacheTtl;
+
+    @CommandLine.Option(names = "--stream", paramLabel = "on|off",
+            description = "stream the model's replies (default on, or config.json)")
+    String stream;
+
     @CommandLine.Option(names = "--on", paramLabel = "local|slurm",
             description = "where the runner runs: forked here, or a Slurm job through srun (default local, or config.json)")
     String on;
@@ -141,6 +150,14 @@ final class AgentStartCommand extends BaseCommand {
         }
         if (resumeOnStart != null) {
             p.put("resume_on_start", resumeOnStart);
+        }
+        if (cacheTtl != null && !List.of("5m", "1h", "off").contains(cacheTtl)) {
+            throw new CliException(ExitCodes.USAGE, "--cache-ttl " + cacheTtl + ": must be 5m, 1h or off");
+        }
+        putIfSet(p, "cache_ttl", cacheTtl);
+        Boolean streamed = onOff("--stream", stream);
+        if (streamed != null) {
+            p.put("stream", streamed);
         }
         Boolean sandboxed = onOff("--sandbox", sandbox);
         Boolean networked = onOff("--network", network);
@@ -210,7 +227,7 @@ final class AgentStartCommand extends BaseCommand {
             return null;
         }
         if (!value.equals("on") && !value.equals("off")) {
-            throw new CliException(ExitCodes.USAGE, option + " is '" + value + "'; expected on or off");
+            throw new CliException(ExitCodes.USAGE, option + " " + value + ": must be on or off");
         }
         return value.equals("on");
     }

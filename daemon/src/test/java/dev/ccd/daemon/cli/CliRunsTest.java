@@ -255,4 +255,21 @@ class CliRunsTest extends RealDaemon {
         assertThat(started.out()).contains("status waiting_permission");
         assertThat(column("asker", "status")).isEqualTo("waiting_permission");
     }
+
+    @Test
+    void cacheLifetimeAndStreamingAreChosenPerRunAndBadWordsAreRefusedAsTyped() throws Exception {
+        start("cached", script("{\"text\": \"one\"}"), "--cache-ttl", "1h", "--stream", "off");
+        awaitEnded("cached");
+        JsonNode spec = JSON.readTree(home.resolve("runs").resolve((String) column("cached", "id")).resolve("spec.json").toFile());
+        JsonNode provider = spec.path("config").path("provider_options");
+        assertThat(provider.path("cache_ttl").asText()).as(spec.toString()).isEqualTo("1h");
+        assertThat(provider.path("stream").asBoolean(true)).as(spec.toString()).isFalse();
+
+        Cli.Result ttl = ccd.run("agent", "start", "x", "--template", "hello", "--script", "s.jsonl", "--cache-ttl", "2h");
+        assertThat(ttl.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(ttl.err()).contains("--cache-ttl 2h: must be 5m, 1h or off");
+        Cli.Result stream = ccd.run("agent", "start", "x", "--template", "hello", "--script", "s.jsonl", "--stream", "yes");
+        assertThat(stream.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(stream.err()).contains("--stream yes: must be on or off");
+    }
 }

@@ -79,11 +79,11 @@ class SandboxCliTest {
     void badOnOffValuesAreUsageErrorsNamingTheOptionAndTheValue() throws Exception {
         Cli.Result sandbox = agentStart("a", "--sandbox", "maybe");
         assertThat(sandbox.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(sandbox.err()).contains("--sandbox is 'maybe'; expected on or off");
+        assertThat(sandbox.err()).contains("--sandbox maybe: must be on or off");
 
         Cli.Result network = agentStart("a", "--network", "none");
         assertThat(network.exitCode()).isEqualTo(ExitCodes.USAGE);
-        assertThat(network.err()).contains("--network is 'none'; expected on or off");
+        assertThat(network.err()).contains("--network none: must be on or off");
 
         Cli.Result both = agentStart("a", "--sandbox", "off", "--network", "off");
         assertThat(both.exitCode()).isEqualTo(ExitCodes.USAGE);

@@ -20,39 +20,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The real runner JVM against fake model servers on 127.0.0.1 speaking each API's wire format. */
-class ProviderRunnerJvmTest {
+class ProviderRunnerJvmTest extends FakeModelRunnerFixture {
     private static final String KEY = "sk-test-secret-key-0123456789";
-
-    @TempDir
-    Path tmp;
-    FakeModelServer server;
-    RunnerHarness runner;
-
-    @BeforeEach
-    void startServer() throws Exception {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (runner != null) {
-            runner.close();
-        }
-        server.close();
-    }
 
     private Message.Init init(String provider, String baseUrl, String model, Budget budget, Integer stagnation,
             Map<String, Price> prices, ProviderOptions options) throws Exception {
-        Path work = Files.createDirectories(tmp.resolve("work"));
-        return new Message.Init(Message.PROTOCOL_VERSION, "r-fake", "fake", new TemplateSpec("t", "# t\nWork."), null,
-                new RunConfig(provider, model, baseUrl, null, work.toString(), tmp.resolve("run").toString(), 0,
-                        false, null, budget, options, null, null, stagnation, prices, null, null));
+        return runInit("fake", "# t\nWork.", provider, baseUrl, model, budget, stagnation, prices, options);
     }
 
     private static ProviderOptions fast() {

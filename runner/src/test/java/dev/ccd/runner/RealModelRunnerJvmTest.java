@@ -10,54 +10,27 @@ import dev.ccd.protocol.EndReason;
 import dev.ccd.protocol.IterationStatus;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.ProviderOptions;
-import dev.ccd.protocol.RunConfig;
-import dev.ccd.protocol.TemplateSpec;
 import dev.ccd.runner.provider.FakeModelReplies;
 import dev.ccd.runner.provider.FakeModelReplies.Call;
 import dev.ccd.runner.provider.FakeModelServer;
 import dev.ccd.runner.provider.PromptCacheSimulator;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real runner JVM against fake servers that stream, enforce the vendors' request rules and
  * bill prompt caching: what a real model does to a run, end to end.
  */
-class RealModelRunnerJvmTest {
+class RealModelRunnerJvmTest extends FakeModelRunnerFixture {
     private static final String KEY = "sk-ant-real-model-test-0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
-    FakeModelServer server;
-    RunnerHarness runner;
-
-    @BeforeEach
-    void startServer() throws Exception {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stopAll() {
-        if (runner != null) {
-            runner.close();
-        }
-        server.close();
-    }
-
     private Message.Init init(String provider, String baseUrl, String model, int iterations, String template,
             ProviderOptions options) throws Exception {
-        Path work = Files.createDirectories(tmp.resolve("work"));
-        return new Message.Init(Message.PROTOCOL_VERSION, "r-real", "real", new TemplateSpec("t", template), null,
-                new RunConfig(provider, model, baseUrl, null, work.toString(), tmp.resolve("run").toString(), 0,
-                        false, null, new Budget(null, null, iterations), options, null, null, null, null, null, null));
+        return runInit("real", template, provider, baseUrl, model, new Budget(null, null, iterations), null, null, options);
     }
 
     private static ProviderOptions options(String cacheTtl) {

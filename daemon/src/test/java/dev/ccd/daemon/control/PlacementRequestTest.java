@@ -4,12 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ccd.daemon.CcdHome;
-import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.supervisor.Placement;
-import dev.ccd.daemon.supervisor.RunSpec;
-import dev.ccd.daemon.templates.TemplateCatalog;
-import dev.ccd.protocol.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,23 +13,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** What {@code agent.start} makes of {@code placement}, {@code slurm_args} and their config.json defaults. */
-class PlacementRequestTest {
-    @TempDir
-    Path tmp;
-    CcdHome home;
-    Path script;
-    /** A PATH with an srun on it, as where Slurm's client commands are installed. */
-    Map<String, String> daemonEnvironment;
-
+class PlacementRequestTest extends AgentStartRequestFixture {
+    /** The daemon's PATH gets an srun, as where Slurm's client commands are installed. */
     @BeforeEach
-    void setUp() throws Exception {
-        home = new CcdHome(tmp.resolve("home"));
-        home.ensureLayout();
-        script = Files.writeString(tmp.resolve("script.jsonl"), "{\"text\": \"hi\"}\n", StandardCharsets.UTF_8);
-        Files.writeString(home.templates().resolve("plain.md"), "# plain\nSay hi.\n", StandardCharsets.UTF_8);
+    void putSrunOnThePath() throws Exception {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Files.writeString(bin.resolve("srun"), "#!/bin/sh\n", StandardCharsets.UTF_8);
         bin.resolve("srun").toFile().setExecutable(true);
@@ -42,13 +26,7 @@ class PlacementRequestTest {
     }
 
     private ObjectNode request() {
-        return MessageCodec.mapper().createObjectNode().put("name", "a").put("template", "plain")
-                .put("script", script.toString()).put("sandbox", false);
-    }
-
-    private RunSpec parse(ObjectNode params) throws Exception {
-        return new AgentStartRequest(home, new TemplateCatalog(tmp.resolve("no-runner.jar"), home.templates()),
-                () -> new SandboxSupport(true, "bwrap", null), daemonEnvironment).parse(new Params(params));
+        return request("plain").put("sandbox", false);
     }
 
     @Test

@@ -4,59 +4,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ccd.daemon.CcdHome;
-import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.supervisor.RunSpec;
-import dev.ccd.daemon.templates.TemplateCatalog;
-import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.ProviderOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code agent.start} makes of the streaming, caching and output-limit params: from the
  * request, config.json and a template's front matter ({@code cache_ttl}), on real files.
  */
-class ProviderRequestTest {
-    @TempDir
-    Path tmp;
-    CcdHome home;
-    Path script;
-
+class ProviderRequestTest extends AgentStartRequestFixture {
     @BeforeEach
-    void setUp() throws Exception {
-        home = new CcdHome(tmp.resolve("home"));
-        home.ensureLayout();
-        script = Files.writeString(tmp.resolve("script.jsonl"), "{\"text\": \"hi\"}\n", StandardCharsets.UTF_8);
-        Files.writeString(home.templates().resolve("plain.md"), "# plain\nSay hi.\n", StandardCharsets.UTF_8);
-        Files.writeString(home.templates().resolve("long.md"), """
+    void writeLongTemplate() throws Exception {
+        template("long", """
                 ---
                 description: experiments longer than five minutes
                 cache_ttl: 1h
                 ---
                 # long
-                """, StandardCharsets.UTF_8);
+                """);
     }
 
-    private ObjectNode request(String template) {
-        return MessageCodec.mapper().createObjectNode().put("name", "a").put("template", template)
-                .put("script", script.toString());
-    }
-
-    private ProviderOptions parse(ObjectNode params) throws Exception {
-        RunSpec spec = new AgentStartRequest(home, new TemplateCatalog(tmp.resolve("no-runner.jar"), home.templates()),
-                () -> new SandboxSupport(true, "bwrap", null), Map.of()).parse(new Params(params));
-        return spec.config().providerOptions();
+    private ProviderOptions options(ObjectNode params) throws Exception {
+        return parse(params).config().providerOptions();
     }
 
     @Test
     void defaultsAreLeftToTheRunner() throws Exception {
-        ProviderOptions options = parse(request("plain"));
+        ProviderOptions options = options(request("plain"));
 
         assertThat(options.stream()).isNull();
         assertThat(options.cacheTtl()).isNull();
@@ -65,11 +43,11 @@ class ProviderRequestTest {
 
     @Test
     void theTemplatesCacheTtlAppliesUnlessTheRequestOrConfigSaysOtherwise() throws Exception {
-        assertThat(parse(request("long")).cacheTtl()).isEqualTo("1h");
-        assertThat(parse(request("long").put("cache_ttl", "5m")).cacheTtl()).isEqualTo("5m");
+        assertThat(options(request("long")).cacheTtl()).isEqualTo("1h");
+        assertThat(options(request("long").put("cache_ttl", "5m")).cacheTtl()).isEqualTo("5m");
         Files.writeString(home.config(), "{\"cache_ttl\": \"off\", \"stream\": false, \"stream_idle_timeout_s\": 30,"
                 + " \"max_tokens_field\": \"max_completion_tokens\"}", StandardCharsets.UTF_8);
-        ProviderOptions fromConfig = parse(request("plain"));
+        ProviderOptions fromConfig = options(request("plain"));
         assertThat(fromConfig.cacheTtl()).isEqualTo("off");
         assertThat(fromConfig.stream()).isFalse();
         assertThat(fromConfig.streamIdleTimeoutS()).isEqualTo(30.0);
@@ -83,17 +61,17 @@ class ProviderRequestTest {
         ObjectNode params = request("autoresearch").put("args",
                 "command=./run.sh metric=loss direction=lower budget=300 file=train.py");
 
-        assertThat(parse(params).cacheTtl()).isEqualTo("1h");
+        assertThat(options(params).cacheTtl()).isEqualTo("1h");
     }
 
     @Test
     void badValuesAreRefusedInTheUsersWords() {
-        assertThatThrownBy(() -> parse(request("plain").put("cache_ttl", "2h"))).isInstanceOf(RpcException.class)
+        assertThatThrownBy(() -> options(request("plain").put("cache_ttl", "2h"))).isInstanceOf(RpcException.class)
                 .hasMessageContaining("cache_ttl").hasMessageContaining("'2h'").hasMessageContaining("1h");
-        assertThatThrownBy(() -> parse(request("plain").put("max_tokens_field", "max_output")))
+        assertThatThrownBy(() -> options(request("plain").put("max_tokens_field", "max_output")))
                 .isInstanceOf(RpcException.class).hasMessageContaining("max_tokens_field")
                 .hasMessageContaining("max_completion_tokens");
-        assertThatThrownBy(() -> parse(request("plain").put("stream", "yes"))).isInstanceOf(RpcException.class)
+        assertThatThrownBy(() -> options(request("plain").put("stream", "yes"))).isInstanceOf(RpcException.class)
                 .hasMessageContaining("stream").hasMessageContaining("true or false");
     }
 
@@ -102,13 +80,12 @@ class ProviderRequestTest {
         ObjectNode params = request("plain");
         params.putObject("prices").putObject("my-model").put("input_per_mtok", 2).put("output_per_mtok", 8)
                 .put("cache_read_per_mtok", 0.5);
-        RunSpec spec = new AgentStartRequest(home, new TemplateCatalog(tmp.resolve("no-runner.jar"), home.templates()),
-                () -> new SandboxSupport(true, "bwrap", null), Map.of()).parse(new Params(params));
+        RunSpec spec = parse(params);
 
         assertThat(spec.config().prices().get("my-model").cacheReadPerMtok()).isEqualTo(0.5);
         ObjectNode bad = request("plain");
         bad.putObject("prices").putObject("m").put("input_per_mtok", 2).put("output_per_mtok", 8)
                 .put("cache_read_per_mtok", "cheap");
-        assertThatThrownBy(() -> parse(bad)).isInstanceOf(RpcException.class).hasMessageContaining("cache_read_per_mtok");
+        assertThatThrownBy(() -> options(bad)).isInstanceOf(RpcException.class).hasMessageContaining("cache_read_per_mtok");
     }
 }

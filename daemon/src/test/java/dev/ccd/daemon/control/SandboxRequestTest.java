@@ -4,41 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ccd.daemon.CcdHome;
 import dev.ccd.daemon.SandboxSupport;
 import dev.ccd.daemon.supervisor.RunSpec;
-import dev.ccd.daemon.templates.TemplateCatalog;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.SandboxOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code agent.start} makes of the sandbox params, config.json and a template's front
  * matter, and which key a run is handed: the request as the daemon parses it, on real files.
  */
-class SandboxRequestTest {
+class SandboxRequestTest extends AgentStartRequestFixture {
     private static final String HOME_DIR = System.getProperty("user.home");
 
-    @TempDir
-    Path tmp;
-    CcdHome home;
-    Path script;
-    SandboxSupport support = new SandboxSupport(true, "bwrap", null);
-    Map<String, String> daemonEnvironment = Map.of();
-
     @BeforeEach
-    void setUp() throws Exception {
-        home = new CcdHome(tmp.resolve("home"));
-        home.ensureLayout();
-        script = Files.writeString(tmp.resolve("script.jsonl"), "{\"text\": \"hi\"}\n", StandardCharsets.UTF_8);
-        Files.writeString(home.templates().resolve("plain.md"), "# plain\nSay hi.\n", StandardCharsets.UTF_8);
-        Files.writeString(home.templates().resolve("cached.md"), """
+    void writeCachedTemplate() throws Exception {
+        template("cached", """
                 ---
                 description: uses a model cache
                 sandbox_read_only: /opt/models, ~/.cache/huggingface
@@ -46,17 +31,7 @@ class SandboxRequestTest {
                 sandbox_env: HF_HOME, CUDA_VISIBLE_DEVICES
                 ---
                 # cached
-                """, StandardCharsets.UTF_8);
-    }
-
-    private ObjectNode request(String template) {
-        return MessageCodec.mapper().createObjectNode().put("name", "a").put("template", template)
-                .put("script", script.toString());
-    }
-
-    private RunSpec parse(ObjectNode params) throws Exception {
-        return new AgentStartRequest(home, new TemplateCatalog(tmp.resolve("no-runner.jar"), home.templates()),
-                () -> support, daemonEnvironment).parse(new Params(params));
+                """);
     }
 
     private void config(String json) throws Exception {

@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ccd.runner.provider.FakeModelReplies.Call;
-import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,27 +14,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The API key is masked in what is recorded and reported, never in what the model said: local
  * servers take keys such as {@code ollama} or {@code test}, words a reply may well contain.
  */
-class ApiKeyRedactionTest {
+class ApiKeyRedactionTest extends FakeModelServerFixture {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LONG_KEY = "sk-ant-api03-redaction-test-0123456789";
 
-    FakeModelServer server;
     final RecordingTranscript transcript = new RecordingTranscript();
 
-    @BeforeEach
-    void start() throws IOException {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     private ProviderSettings settings(String path, String key, boolean stream) {
-        return new ProviderSettings("model-x", server.baseUri().resolve(path), key, 1000, Duration.ofSeconds(2),
-                Duration.ofSeconds(10), 1, Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(10), stream,
-                Duration.ofSeconds(10), "5m", null, null);
+        return TestProviderSettings.at(server.baseUri().resolve(path)).apiKey(key).maxRetries(1).stream(stream).build();
     }
 
     private static ModelRequest hello() {

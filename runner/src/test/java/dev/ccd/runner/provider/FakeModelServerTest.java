@@ -10,24 +10,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The fake itself: what other tests rely on it to do on the wire. */
-class FakeModelServerTest {
+class FakeModelServerTest extends FakeModelServerFixture {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private FakeModelServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path))

@@ -6,35 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What the vendors' servers refuse ({@link VendorRules}) is never sent: whitespace-only text in
  * replayed history, {@code max_tokens} to OpenAI's reasoning models.
  */
-class HistoryAndLimitsTest {
+class HistoryAndLimitsTest extends FakeModelServerFixture {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    FakeModelServer server;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     private ProviderSettings settings(URI base, String model, String field) {
-        return new ProviderSettings(model, base, "k", 777, Duration.ofSeconds(2), Duration.ofSeconds(10), 0,
-                Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(10), true, Duration.ofSeconds(10), "5m",
-                field, null);
+        return TestProviderSettings.at(base).model(model).maxOutputTokens(777).maxTokensField(field).build();
     }
 
     /** Claude's "\n\n" before a tool call, sent back, and a user message of spaces and a notice. */

@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.ccd.runner.provider.FakeModelServer.Reply;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,10 +18,9 @@ import org.junit.jupiter.api.Test;
  * timeouts, interrupts, and keeping the key out of the transcript. Each provider's test extends
  * this with its wire format.
  */
-abstract class HttpProviderContract {
+abstract class HttpProviderContract extends FakeModelServerFixture {
     static final String KEY = "sk-test-secret-4242";
 
-    FakeModelServer server;
     final RecordingTranscript transcript = new RecordingTranscript();
 
     // Defaults every test may change before calling provider(): tiny waits, a real retry count.
@@ -44,16 +40,6 @@ abstract class HttpProviderContract {
     abstract Reply ok(String text);
 
     abstract Reply error(int status, String type, String message);
-
-    @BeforeEach
-    void startServer() throws IOException {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
 
     ProviderSettings settings() {
         return new ProviderSettings("model-x", baseUrl(server), apiKey, 1000, Duration.ofSeconds(2), requestTimeout,

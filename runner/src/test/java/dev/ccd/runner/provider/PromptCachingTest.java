@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,28 +17,20 @@ import org.junit.jupiter.api.Test;
  * Prompt caching end to end: the requests carry the breakpoints, the fake server's cache
  * (simulated on a test clock) bills reads and writes, and the turns report them.
  */
-class PromptCachingTest {
+class PromptCachingTest extends FakeModelServerFixture {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Over the 1,024-token minimum of a cacheable prefix. */
     private static final String SYSTEM = "You run experiments. ".repeat(400);
 
-    FakeModelServer server;
     final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
 
     @BeforeEach
-    void start() throws IOException {
-        server = FakeModelServer.start().simulateCaching(new PromptCacheSimulator(now::get));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    void simulateCaching() {
+        server.simulateCaching(new PromptCacheSimulator(now::get));
     }
 
     private ProviderSettings settings(String path, String ttl) {
-        return new ProviderSettings("model-x", server.baseUri().resolve(path), "k", 1000, Duration.ofSeconds(2),
-                Duration.ofSeconds(10), 0, Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(10), true,
-                Duration.ofSeconds(10), ttl, null, null);
+        return TestProviderSettings.at(server.baseUri().resolve(path)).cacheTtl(ttl).build();
     }
 
     private static List<ToolSpec> tools() {
@@ -115,12 +105,10 @@ class PromptCachingTest {
     @Test
     void apiOpenAiComGetsTheRunAsPromptCacheKeyAndOtherServersDoNot() {
         ModelRequest request = new ModelRequest(SYSTEM, List.of(ChatMessage.user("hi")), tools(), 0);
-        ProviderSettings vendor = new ProviderSettings("gpt-5", java.net.URI.create("https://api.openai.com/v1"), "k", 1000,
-                Duration.ofSeconds(2), Duration.ofSeconds(10), 0, Duration.ofMillis(10), Duration.ofSeconds(1),
-                Duration.ofMillis(10), true, Duration.ofSeconds(10), "5m", null, "r-1234");
-        ProviderSettings local = new ProviderSettings("qwen", server.baseUri().resolve("/v1"), null, 1000,
-                Duration.ofSeconds(2), Duration.ofSeconds(10), 0, Duration.ofMillis(10), Duration.ofSeconds(1),
-                Duration.ofMillis(10), true, Duration.ofSeconds(10), "5m", null, "r-1234");
+        ProviderSettings vendor = TestProviderSettings.at(java.net.URI.create("https://api.openai.com/v1")).model("gpt-5")
+                .promptCacheKey("r-1234").build();
+        ProviderSettings local = TestProviderSettings.at(server.baseUri().resolve("/v1")).model("qwen").apiKey(null)
+                .promptCacheKey("r-1234").build();
 
         assertThat(new OpenAiProvider(vendor, null).body(request).path("prompt_cache_key").asText()).isEqualTo("r-1234");
         assertThat(new OpenAiProvider(local, null).body(request).has("prompt_cache_key")).isFalse();

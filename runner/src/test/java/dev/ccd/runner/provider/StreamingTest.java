@@ -7,34 +7,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.runner.provider.FakeModelReplies.Call;
 import dev.ccd.runner.provider.FakeModelServer.Reply;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Both providers against a fake server that streams each vendor's events one by one. */
-class StreamingTest {
+class StreamingTest extends FakeModelServerFixture {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    FakeModelServer server;
     final RecordingTranscript transcript = new RecordingTranscript();
 
-    @BeforeEach
-    void start() throws IOException {
-        server = FakeModelServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
     private ProviderSettings settings(String path, boolean stream, Duration idle) {
-        return new ProviderSettings("model-x", server.baseUri().resolve(path), "sk-streaming-test-key", 1000,
-                Duration.ofSeconds(2), Duration.ofSeconds(20), 2, Duration.ofMillis(10), Duration.ofSeconds(1),
-                Duration.ofMillis(10), stream, idle, "5m", null, null);
+        return TestProviderSettings.at(server.baseUri().resolve(path)).apiKey("sk-streaming-test-key")
+                .requestTimeout(Duration.ofSeconds(20)).maxRetries(2).stream(stream).streamIdleTimeout(idle).build();
     }
 
     private AnthropicProvider anthropic(boolean stream, Duration idle) {
@@ -121,9 +106,8 @@ class StreamingTest {
     void aGenerationLongerThanTheRequestTimeoutIsNoTimeoutWhileEventsKeepComing() throws Exception {
         Reply whole = FakeModelReplies.anthropicText("a reply that takes a while to write out in full");
         server.enqueue(FakeStreams.anthropic(whole).paced(Duration.ofMillis(60)));
-        ProviderSettings quick = new ProviderSettings("model-x", server.baseUri(), null, 1000, Duration.ofSeconds(2),
-                Duration.ofMillis(400), 0, Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(10), true,
-                Duration.ofSeconds(5), "5m", null, null);
+        ProviderSettings quick = TestProviderSettings.at(server.baseUri()).apiKey(null)
+                .requestTimeout(Duration.ofMillis(400)).streamIdleTimeout(Duration.ofSeconds(5)).build();
 
         long start = System.nanoTime();
         ModelTurn turn = new AnthropicProvider(quick, transcript).complete(hello());
@@ -188,9 +172,9 @@ class StreamingTest {
     void aRequestTimeoutWithoutStreamingIsCountedAsBilledEstimate() throws Exception {
         server.enqueue(FakeModelReplies.anthropicText("late").delayed(Duration.ofSeconds(30)),
                 FakeModelReplies.anthropicText("in time"));
-        ProviderSettings quick = new ProviderSettings("model-x", server.baseUri(), null, 1000, Duration.ofSeconds(2),
-                Duration.ofMillis(300), 1, Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(10), false,
-                Duration.ofSeconds(5), "5m", null, null);
+        ProviderSettings quick = TestProviderSettings.at(server.baseUri()).apiKey(null)
+                .requestTimeout(Duration.ofMillis(300)).maxRetries(1).stream(false)
+                .streamIdleTimeout(Duration.ofSeconds(5)).build();
 
         ModelTurn turn = new AnthropicProvider(quick, transcript).complete(hello());
 

@@ -165,6 +165,13 @@ public final class BubblewrapLauncher implements Launcher {
         }
         // last: a workdir inside a hidden path (a run's default workspace is) is still there
         bind(args, "--bind", policy.workdir());
+        // and a hidden path inside the workdir stays hidden
+        for (Path hidden : policy.hidden()) {
+            if (hidden.startsWith(policy.workdir()) && !hidden.equals(policy.workdir())) {
+                args.add("--tmpfs");
+                args.add(hidden.toString());
+            }
+        }
         return args;
     }
 

@@ -125,6 +125,25 @@ class BubblewrapLauncherTest {
     }
 
     @Test
+    void aHiddenPathInsideTheWorkdirStaysHidden() throws Exception {
+        Path outer = Files.createDirectories(tmp.resolve("outer")).toRealPath();
+        Path inner = Files.createDirectories(outer.resolve(".ccd")).toRealPath();
+        Files.writeString(inner.resolve("ccd.db"), "the record");
+        BubblewrapLauncher launcher = new BubblewrapLauncher(BubblewrapLauncher.find(System.getenv()),
+                new BubblewrapLauncher.Policy(outer, List.of(), List.of(), List.of(inner), true, List.of()), environment());
+        ManagedProcess process = launcher.start(Command.of(List.of("bash", "-c", "echo seen > seen.txt; cat "
+                + inner + "/ccd.db 2>/dev/null || echo db=absent; echo forged > " + inner + "/ccd.db"), outer)
+                .mergingStderr().withStdin(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).inCallersGroup());
+        started.add(process);
+        String output = new String(process.stdout().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.awaitExit(Duration.ofSeconds(20))).isTrue();
+
+        assertThat(output).contains("db=absent").doesNotContain("the record");
+        assertThat(outer.resolve("seen.txt")).hasContent("seen");
+        assertThat(inner.resolve("ccd.db")).hasContent("the record");
+    }
+
+    @Test
     void whatACommandDetachesEndsWithIt() throws Exception {
         Result result = run(sandbox(true, environment()),
                 "setsid sleep 301.5 & nohup sleep 302.5 >/dev/null 2>&1 & (sleep 303.5 &) ;"

@@ -103,6 +103,7 @@ final class AgentStartRequest {
         if (workdirParam != null && !Files.isDirectory(workdir)) {
             throw p.invalid("workdir", "is '" + workdir + "', which is not a directory");
         }
+        outsideTheHome(p, workdir);
         String args = TemplateArgs.withDefaults(header, template.name(), p.optionalString("args"), workdir);
         Integer maxIterations = Budgets.iterations(p);
         Budgets.Limit<Long> tokens = Budgets.tokens(p);
@@ -371,6 +372,29 @@ final class AgentStartRequest {
         } catch (IOException e) {
             return "templates cannot be listed: " + e.getMessage();
         }
+    }
+
+    /**
+     * The agent may change anything in its workdir, so the workdir must not hold ccd's home (the
+     * record, the runs' checkpoints and specs, the dashboard's token): a run could forge its own
+     * record or resume. Inside the home, only {@code workspaces/} is the agents'.
+     */
+    private void outsideTheHome(Params p, Path workdir) throws RpcException, IOException {
+        Path root = real(home.root());
+        Path real = real(workdir);
+        if (root.startsWith(real)) {
+            throw p.invalid("workdir", "is '" + workdir + "', which holds ccd's home " + root + " (its record, the"
+                    + " runs' checkpoints, the dashboard's token): the agent could rewrite them; choose a directory"
+                    + " outside it");
+        }
+        if (real.startsWith(root) && !real.startsWith(real(home.workspaces()))) {
+            throw p.invalid("workdir", "is '" + workdir + "', inside ccd's home " + root + "; only "
+                    + home.workspaces() + " there is for agents");
+        }
+    }
+
+    private static Path real(Path path) throws IOException {
+        return Files.exists(path) ? path.toRealPath() : path.toAbsolutePath().normalize();
     }
 
     private static Path absolute(Params p, String field, String value) throws RpcException {

@@ -27,10 +27,16 @@ import org.junit.jupiter.api.Test;
 class SlurmEndToEndTest extends RealDaemon {
     private static final String PREFIX = "ccd-slurm-";
 
-    /** Each test says why it is skipped, so the reports show it. */
+    /**
+     * Each test says why it is skipped, so the reports show it; where a cluster is promised
+     * ({@code CCD_REQUIRE_SLURM=1}, as CI sets it) a missing one fails the test instead.
+     */
     @BeforeEach
     void needsACluster() {
         String why = SlurmCluster.unavailable();
+        if ("1".equals(System.getenv("CCD_REQUIRE_SLURM"))) {
+            assertThat(why).as("CCD_REQUIRE_SLURM=1 but no cluster answers").isNull();
+        }
         Assumptions.assumeTrue(why == null, why);
     }
 

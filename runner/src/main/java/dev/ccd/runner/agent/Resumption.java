@@ -4,6 +4,7 @@ import dev.ccd.protocol.Excerpt;
 import dev.ccd.protocol.ResumeFrom;
 import dev.ccd.runner.tasks.TaskManager;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +80,7 @@ public final class Resumption {
         for (Checkpoint.RunningTask task : lost.values()) {
             note.append("\nBackground task ").append(task.id()).append(" (`")
                     .append(Excerpt.abbreviate(task.command(), 200)).append("`) was lost");
-            String tail = lastLines(Path.of(task.log()));
+            String tail = lastLines(dir, task.log());
             note.append(tail.isEmpty() ? "; it had written no output." : "; its last output lines:\n" + tail);
         }
         // the unfinished iteration's model calls were paid for: the budget counts them
@@ -97,9 +98,19 @@ public final class Resumption {
         }
     }
 
-    private static String lastLines(Path log) {
+    /**
+     * The last lines of a lost task's log, read only where the run's task logs are ({@code
+     * tasks/} of the run's directory, no link on the way): a checkpoint names the file, and a
+     * name elsewhere (a key, the dashboard's token) must never reach the model.
+     */
+    private static String lastLines(Path runDir, String logName) {
         String end;
         try {
+            Path tasks = runDir.resolve("tasks").toAbsolutePath().normalize();
+            Path log = Path.of(logName).toAbsolutePath().normalize();
+            if (!log.startsWith(tasks) || Files.exists(log) && !log.toRealPath().startsWith(tasks.toRealPath())) {
+                return "  | [ccd: " + logName + " is not one of the run's task logs: not read]";
+            }
             end = TaskManager.logEnd(log, TAIL_CHARS).strip();
         } catch (IOException e) {
             return "";

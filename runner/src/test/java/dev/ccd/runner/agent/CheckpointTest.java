@@ -63,13 +63,19 @@ class CheckpointTest {
     @Test
     void aResumeAfterADeathMidIterationNamesItsCallsAndLostTasksAndNumbersOn() throws Exception {
         sample(6).write(dir);
-        Path log = Files.writeString(dir.resolve("t4.log"), "epoch 1\nepoch 2\nloss 0.31\n");
+        Path log = Files.writeString(Files.createDirectories(dir.resolve("tasks")).resolve("t4.log"),
+                "epoch 1\nepoch 2\nloss 0.31\n");
+        // a journal the agent reached could name any file: only the run's task logs are read
+        Path secret = Files.writeString(dir.resolve("secret.txt"), "sk-ant-do-not-show\n");
+        Files.createSymbolicLink(dir.resolve("tasks/t5.log"), secret);
         IterationJournal journal = new IterationJournal(dir);
         journal.begin(7);
         journal.spent(1300, 360, 0.27, 10);
         journal.call("bash", JSON.readTree("{\"command\":\"make\"}"));
         journal.result("built\n", false);
         journal.taskStarted("t4", "python train.py", log);
+        journal.taskStarted("t5", "cat secret", dir.resolve("tasks/t5.log"));
+        journal.taskStarted("t6", "cat secret", secret);
         journal.call("write_file", JSON.readTree("{\"path\":\"a.txt\"}"));
         journal.close();
         Files.writeString(dir.resolve(IterationJournal.FILE), "{\"call\":\"tor", StandardCharsets.UTF_8,
@@ -78,7 +84,7 @@ class CheckpointTest {
         Resumption resumption = Resumption.load(new ResumeFrom(dir.toString(), 8, "interrupted"));
 
         assertThat(resumption.nextIteration()).as("7 is recorded already: the redo takes a new number").isEqualTo(8);
-        assertThat(resumption.lastTaskId()).isEqualTo(4);
+        assertThat(resumption.lastTaskId()).isEqualTo(6);
         assertThat(resumption.checkpoint()).contains(sample(6));
         assertThat(resumption.spent()).as("the unfinished iteration's model call was paid for")
                 .isEqualTo(new IterationJournal.Spent(1300, 360, 0.27, 10));
@@ -87,9 +93,12 @@ class CheckpointTest {
                 .contains("- bash {\"command\":\"make\"} -> built")
                 .contains("- write_file {\"path\":\"a.txt\"}")
                 .contains("Background task t3 (`./train.sh > run.log`) was lost; its last output lines:\n"
-                        + "  | [ccd: the log /r/tasks/t3.log is gone]")
+                        + "  | [ccd: /r/tasks/t3.log is not one of the run's task logs: not read]")
                 .contains("Background task t4 (`python train.py`) was lost; its last output lines:\n  | epoch 1\n"
-                        + "  | epoch 2\n  | loss 0.31");
+                        + "  | epoch 2\n  | loss 0.31")
+                .contains("Background task t5 (`cat secret`) was lost; its last output lines:\n  | [ccd: "
+                        + dir.resolve("tasks/t5.log") + " is not one of the run's task logs: not read]")
+                .doesNotContain("sk-ant-do-not-show");
     }
 
     @Test

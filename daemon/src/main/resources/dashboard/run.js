@@ -7,6 +7,9 @@
   const MAX_ITERATIONS = 1000;
   const MAX_LOG_LINES = 1000;
   const iterations = new Map();
+  // What agent.resume takes: a budget's pause is lifted, an ended run goes on from its checkpoint
+  // (a completed one only with force).
+  const RESUMABLE = new Set(["paused_budget", "interrupted", "crashed", "stopped", "failed", "completed"]);
   let runId = null;
   // The reason of the run_ended event, for a record without an end_reason column.
   let endedBecause = "";
@@ -27,8 +30,14 @@
     $("cost").textContent = ccd.cost(run.cost_usd);
     $("started").textContent = ccd.time(run.started_at);
     $("ended").textContent = ccd.time(run.ended_at);
+    const placed = [run.slurm_job_id != null ? "Slurm job " + run.slurm_job_id : "", run.placement_state || ""]
+      .filter((s) => s).join(", ");
+    $("placement").textContent = placed;
+    document.querySelectorAll(".placement").forEach((e) => { e.hidden = !placed; });
     $("stop").hidden = !!run.ended_at;
-    $("resume-form").hidden = run.status !== "paused_budget";
+    $("resume-form").hidden = !RESUMABLE.has(run.status);
+    $("resume-force-label").hidden = run.status !== "completed";
+    if (run.status !== "completed") $("resume-force").checked = false;
   }
 
   function showIteration(it) {
@@ -187,7 +196,13 @@
     const body = {};
     if ($("resume-tokens").value) body.max_tokens = Number($("resume-tokens").value);
     if ($("resume-cost").value) body.max_cost_usd = Number($("resume-cost").value);
-    try { await ccd.action(base + "/resume", body); } catch (e) { $("action-error").textContent = "resume: " + e.message; }
+    if ($("resume-force").checked) body.force = true;
+    try {
+      await ccd.action(base + "/resume", body);
+      $("action-error").textContent = "";
+    } catch (e) {
+      $("action-error").textContent = "resume: " + e.message;
+    }
   });
   start().catch((e) => { $("action-error").textContent = e.message; });
 })();

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * The daemon's web dashboard and {@code /metrics}, on the JDK's HTTP server: pages packaged under
  * {@code /dashboard/} in this jar, a JSON API over the control API's methods, server-sent event
  * streams from the store's listeners. Every path but {@code /healthz} needs the token
- * ({@link Access}); {@code /metrics} too unless {@code --metrics-open}.
+ * ({@link Access}); {@code /metrics} too unless {@code --metrics-open}. A request whose
+ * {@code Host} is not one of the dashboard's ({@link HostHeader}) is refused before any of that.
  *
  * <p>Threading: the server's dispatcher accepts; requests run on a pool of at most
  * {@value #MAX_THREADS} {@code http-N} threads, of which at most {@value #MAX_STREAMS} hold event
@@ -64,6 +65,7 @@ public final class Dashboard implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
     private final Access access;
+    private final HostHeader hosts;
     private final HttpSettings settings;
     private final Store store;
     private final ControlApi api;
@@ -77,6 +79,7 @@ public final class Dashboard implements AutoCloseable {
         this.server = server;
         this.pool = pool;
         this.access = access;
+        this.hosts = new HostHeader(settings.bind());
         this.settings = settings;
         this.store = store;
         this.api = api;
@@ -160,6 +163,14 @@ public final class Dashboard implements AutoCloseable {
             headers.set("Referrer-Policy", "no-referrer");
             headers.set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self';"
                     + " img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+            String host = ex.getRequestHeaders().getFirst("Host");
+            if (!hosts.allowed(host)) {
+                // a name other than ours: a page of another site, its name pointed at this address
+                send(ex, 421, "text/plain; charset=utf-8", "421 misdirected request: this dashboard answers to"
+                        + " localhost, its --http-bind address or an IP address, not to Host "
+                        + (host == null ? "(none)" : "'" + host + "'") + "\n");
+                return;
+            }
             if (path.equals("/healthz")) {
                 send(ex, 200, "text/plain; charset=utf-8", "ok\n");
                 return;

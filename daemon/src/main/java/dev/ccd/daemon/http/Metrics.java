@@ -13,9 +13,10 @@ import java.util.function.IntSupplier;
 /**
  * {@code /metrics} in the Prometheus text format (version 0.0.4), read from the record at each
  * scrape: runs by status, iterations, their durations, tokens and cost by run name and provider,
- * runner restarts, the record's health and queue, and the dashboard's open streams. Counters sum
- * over every run of a name, so they only grow. The record has no timing or retry count of single
- * model calls; an iteration's duration (model and tool calls together) is what is exported.
+ * runner restarts, resumes and prompt-cache tokens, the record's health and queue, and the
+ * dashboard's open streams. Counters sum over every run of a name, so they only grow. The record
+ * has no timing or retry count of single model calls; an iteration's duration (model and tool
+ * calls together) is what is exported.
  */
 final class Metrics {
     private final Store store;
@@ -76,6 +77,16 @@ final class Metrics {
         byRun.forEach((labels, t) -> sample(s, "ccd_cost_dollars_total", labels, t.cost));
         family(s, "ccd_runner_restarts_total", "counter", "Runs started again after a crash, by run name and provider.");
         byRun.forEach((labels, t) -> sample(s, "ccd_runner_restarts_total", labels, t.restarts));
+        List<Store.RunCounters> counters = store.runCounters();
+        family(s, "ccd_run_resumes_total", "counter",
+                "Ended runs resumed (ccd agent resume, a daemon start), by run name and provider.");
+        counters.forEach(c -> sample(s, "ccd_run_resumes_total", labels(c), c.resumes()));
+        family(s, "ccd_cache_read_tokens_total", "counter",
+                "Input tokens read from the provider's prompt cache, by run name and provider.");
+        counters.forEach(c -> sample(s, "ccd_cache_read_tokens_total", labels(c), c.cacheReadTokens()));
+        family(s, "ccd_cache_write_tokens_total", "counter",
+                "Input tokens written to the provider's prompt cache, by run name and provider.");
+        counters.forEach(c -> sample(s, "ccd_cache_write_tokens_total", labels(c), c.cacheWriteTokens()));
         StoreHealth health = store.health();
         family(s, "ccd_record_healthy", "gauge", "1 when ccd.db takes writes, 0 while they are held (degraded).");
         sample(s, "ccd_record_healthy", List.of(), health.ok() ? 1 : 0);
@@ -112,6 +123,10 @@ final class Metrics {
             s.append(new java.math.BigDecimal(Double.toString(value)).stripTrailingZeros().toPlainString());
         }
         s.append('\n');
+    }
+
+    private static List<String> labels(Store.RunCounters c) {
+        return List.of("run", c.name(), "provider", nz(c.provider()));
     }
 
     private static List<String> with(List<String> labels, String name, String value) {

@@ -544,6 +544,17 @@ public final class Store implements AutoCloseable {
                 rs -> new IterationTotals(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getDouble(5)));
     }
 
+    /** Of all runs of one name and provider: their resumes and prompt-cache tokens, summed. */
+    public record RunCounters(String name, String provider, long resumes, long cacheReadTokens, long cacheWriteTokens) {
+    }
+
+    /** {@link RunCounters} by run name and provider (for {@code /metrics}). */
+    public List<RunCounters> runCounters() throws SQLException {
+        return reader.query("SELECT name, provider, sum(resume_count), sum(cache_read_tokens), sum(cache_write_tokens)"
+                + " FROM agent_runs GROUP BY name, provider ORDER BY 1, 2",
+                rs -> new RunCounters(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+    }
+
     /** Number of runs per status, every status present (zero when none). */
     public Map<String, Integer> countByStatus() throws SQLException {
         Map<String, Integer> counts = new LinkedHashMap<>();

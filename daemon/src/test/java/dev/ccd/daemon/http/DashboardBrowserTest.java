@@ -3,10 +3,18 @@ package dev.ccd.daemon.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ccd.daemon.control.ControlClient;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.RealDaemon;
+import dev.ccd.runner.provider.FakeModelServer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,8 +24,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -179,6 +189,120 @@ class DashboardBrowserTest extends RealDaemon {
         await().atMost(WAIT).until(() -> "completed".equals(status("budget")));
         browser.until(30, d -> browser.text("#status").equals("completed") && browser.text("#iterations-count").equals("2"));
         assertThat(browser.text("#action-error")).isEmpty();
+        assertThat(browser.driver().findElement(By.id("resume-force-label")).isDisplayed())
+                .as("a completed run is resumed only with force").isTrue();
+    }
+
+    @Test
+    void aStoppedRunResumedFromThePageRunsAgain() throws Exception {
+        startDaemon("--http", "0");
+        String sleeps = "{\"text\": \"waiting\", \"tool_calls\": [{\"name\": \"bash\", \"input\": {\"command\": \"sleep 60\"}}]}";
+        ok("agent", "start", "again", "--template", "hello", "--script", script(sleeps, sleeps, sleeps, "{\"text\": \"never\"}")
+                .toString(), "--workdir", workdir("again").toString());
+        await().atMost(WAIT).until(() -> "running".equals(status("again")));
+        ok("agent", "stop", "again");
+        await().atMost(WAIT).until(() -> "stopped".equals(status("again")));
+        Browser browser = onRunPage("again");
+        browser.until(30, d -> browser.text("#status").equals("stopped") && browser.text("#live").equals("live"));
+        assertThat(browser.text("#end-reason")).isEqualTo("stopped");
+        assertThat(browser.driver().findElement(By.id("resume-form")).isDisplayed()).isTrue();
+        assertThat(browser.driver().findElement(By.id("resume-force-label")).isDisplayed()).isFalse();
+        assertThat(browser.all(".placement")).as("a local run has no placement to show").noneMatch(WebElement::isDisplayed);
+
+        browser.driver().findElement(By.id("resume")).click();
+
+        await().atMost(WAIT).until(() -> "running".equals(status("again")) && Db.count(home.resolve("ccd.db"),
+                "SELECT count(*) FROM agent_iterations WHERE iteration = 2 AND status = 'running'") == 1);
+        assertThat(Db.scalar(home.resolve("ccd.db"), "SELECT resume_count FROM agent_runs WHERE name = 'again'")).isEqualTo(1);
+        browser.until(30, d -> browser.text("#status").equals("running"));
+        assertThat(browser.text("#action-error")).isEmpty();
+        assertThat(browser.driver().findElement(By.id("resume-form")).isDisplayed()).isFalse();
+        assertThat(browser.driver().findElement(By.id("stop")).isDisplayed()).isTrue();
+        Map<String, PrometheusText.Family> metrics = PrometheusText.parse(
+                get(base() + "metrics", Map.of("Authorization", "Bearer " + token())).body());
+        assertThat(value(metrics, "ccd_run_resumes_total", Map.of("run", "again", "provider", "scripted"))).isEqualTo(1);
+    }
+
+    @Test
+    void theApiKeyOfARunIsInNoPageNoApiAnswerAndNoMetric() throws Exception {
+        String key = "sk-ant-secret-" + UUID.randomUUID();
+        startDaemon("--http", "0");
+        try (FakeModelServer model = FakeModelServer.start()) {
+            model.otherwise(FakeModelServer.Reply.json(200, "{\"id\": \"msg_1\", \"type\": \"message\", \"role\": \"assistant\","
+                    + " \"model\": \"claude-fake\", \"content\": [{\"type\": \"text\", \"text\": \"done\"}],"
+                    + " \"stop_reason\": \"end_turn\", \"stop_sequence\": null, \"usage\": {\"input_tokens\": 10,"
+                    + " \"output_tokens\": 5, \"cache_read_input_tokens\": 40, \"cache_creation_input_tokens\": 20}}"));
+            // As 'ccd agent start' passes on the key of its shell: in the request's env, to that runner only.
+            ObjectNode params = JsonNodeFactory.instance.objectNode().put("name", "keyed").put("template", "hello")
+                    .put("workdir", workdir("keyed").toString()).put("provider", "anthropic").put("max_iterations", 2);
+            params.putObject("env").put("ANTHROPIC_API_KEY", key).put("ANTHROPIC_BASE_URL", model.baseUrl());
+            try (ControlClient client = ControlClient.connect(home.resolve("run/ccd.sock"))) {
+                client.call("agent.start", params);
+            }
+            await().atMost(WAIT).until(() -> "completed".equals(status("keyed")));
+            assertThat(model.requests()).isNotEmpty().allSatisfy(r -> assertThat(r.header("x-api-key")).isEqualTo(key));
+        }
+
+        Browser browser = browser();
+        browser.open(dashboardUrl());
+        browser.until(30, d -> browser.text("#runs tr[data-name='keyed'] .status").equals("completed"));
+        String runsPage = browser.driver().getPageSource();
+        browser.open(base() + "runs/keyed");
+        browser.until(30, d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-loaded"))
+                && browser.text("#live").equals("live"));
+        String runPage = browser.driver().getPageSource();
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + token());
+        Map<String, String> seen = new LinkedHashMap<>();
+        seen.put("runs page", runsPage);
+        seen.put("run page", runPage);
+        for (String path : List.of("", "runs/keyed", "api/runs", "api/runs/keyed", "static/common.js", "static/run.js",
+                "static/runs.js", "metrics")) {
+            HttpResponse<String> r = get(base() + path, auth);
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            seen.put(path, r.body());
+        }
+        seen.forEach((what, text) -> assertThat(text).as(what).doesNotContain(key).doesNotContain("sk-ant-secret"));
+        assertThat(seen.get("api/runs/keyed")).contains("\"provider\":\"anthropic\"");
+
+        Map<String, PrometheusText.Family> metrics = PrometheusText.parse(seen.get("metrics"));
+        Map<String, Object> run = Db.query(home.resolve("ccd.db"), "SELECT * FROM agent_runs WHERE name = 'keyed'").get(0);
+        assertThat(((Number) run.get("cache_read_tokens")).longValue()).isPositive();
+        Map<String, String> labels = Map.of("run", "keyed", "provider", "anthropic");
+        assertThat(value(metrics, "ccd_cache_read_tokens_total", labels))
+                .isEqualTo(((Number) run.get("cache_read_tokens")).doubleValue());
+        assertThat(value(metrics, "ccd_cache_write_tokens_total", labels))
+                .isEqualTo(((Number) run.get("cache_write_tokens")).doubleValue());
+        assertThat(metrics.get("ccd_cache_read_tokens_total").type()).isEqualTo("counter");
+    }
+
+    @Test
+    void aRequestWithAForeignHostHeaderIsRefused() throws Exception {
+        startDaemon("--http", "0");
+        int port = URI.create(base()).getPort();
+        String token = token();
+
+        assertThat(rawGet(port, "rebound.example:" + port, "/api/runs", token)).startsWith("HTTP/1.1 421 ");
+        assertThat(rawGet(port, "rebound.example", "/healthz", null)).startsWith("HTTP/1.1 421 ");
+        assertThat(rawGet(port, "127.0.0.1.rebound.example:" + port, "/", token)).startsWith("HTTP/1.1 421 ");
+        assertThat(rawGet(port, null, "/healthz", null)).startsWith("HTTP/1.1 421 ");
+        assertThat(rawGet(port, "127.0.0.1:" + port, "/api/runs", token)).startsWith("HTTP/1.1 200 ");
+        assertThat(rawGet(port, "localhost:" + port, "/api/runs", token)).startsWith("HTTP/1.1 200 ");
+        assertThat(rawGet(port, "localhost:9000", "/healthz", null)).as("through a tunnel from another port")
+                .startsWith("HTTP/1.1 200 ");
+    }
+
+    /** A GET written by hand: the JDK's client sets {@code Host} itself. Its whole answer. */
+    private static String rawGet(int port, String host, String path, String token) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            String request = "GET " + path + " HTTP/1.1\r\n" + (host == null ? "" : "Host: " + host + "\r\n")
+                    + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "Connection: close\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
@@ -306,6 +430,13 @@ class DashboardBrowserTest extends RealDaemon {
         assertThat(value(metrics, "ccd_iteration_duration_seconds_count", Map.of("run", "counted", "provider", "scripted")))
                 .isEqualTo(3);
         assertThat(value(metrics, "ccd_runner_restarts_total", Map.of("run", "counted", "provider", "scripted"))).isZero();
+        assertThat(value(metrics, "ccd_run_resumes_total", Map.of("run", "counted", "provider", "scripted"))).isZero();
+        assertThat(value(metrics, "ccd_cache_read_tokens_total", Map.of("run", "counted", "provider", "scripted")))
+                .isEqualTo(((Number) run.get("cache_read_tokens")).doubleValue());
+        assertThat(value(metrics, "ccd_cache_write_tokens_total", Map.of("run", "counted", "provider", "scripted")))
+                .isEqualTo(((Number) run.get("cache_write_tokens")).doubleValue());
+        assertThat(List.of("ccd_run_resumes_total", "ccd_cache_read_tokens_total", "ccd_cache_write_tokens_total"))
+                .allMatch(name -> metrics.get(name).type().equals("counter"));
         assertThat(value(metrics, "ccd_record_healthy", Map.of())).isEqualTo(1);
         assertThat(metrics).containsKeys("ccd_record_writes_queued", "ccd_record_wal_bytes", "ccd_cost_dollars_total");
     }

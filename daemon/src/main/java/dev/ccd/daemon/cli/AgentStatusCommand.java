@@ -34,6 +34,14 @@ final class AgentStatusCommand extends BaseCommand {
         out().printf(Locale.ROOT, "  iterations %d, %s (%d in + %d out), cost %s%n", r.path("last_iteration").asInt(),
                 Format.tokens(r), r.path("tokens_in").asLong(), r.path("tokens_out").asLong(),
                 Format.cost(r.path("cost_usd").asDouble()));
+        if (r.path("cache_read_tokens").asLong() + r.path("cache_write_tokens").asLong() > 0) {
+            out().println("  prompt cache: " + r.path("cache_read_tokens").asLong() + " tokens read, "
+                    + r.path("cache_write_tokens").asLong() + " written (parts of the tokens in)");
+        }
+        if (r.path("resume_count").asInt() > 0) {
+            out().println("  resumed " + r.path("resume_count").asInt() + (r.path("resume_count").asInt() == 1
+                    ? " time" : " times") + " from its checkpoint");
+        }
         out().println("  workdir " + r.path("workdir").asText());
         if (r.path("placement").asText().equals("slurm")) {
             out().println("  placement slurm" + (r.hasNonNull("slurm_job_id") ? ", job " + r.path("slurm_job_id").asLong()

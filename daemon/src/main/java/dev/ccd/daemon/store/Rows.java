@@ -44,7 +44,7 @@ final class Rows {
                 nullableLong(rs, 9), rs.getInt(10) != 0, rs.getString(11), rs.getInt(12), rs.getString(13),
                 rs.getString(14), rs.getInt(15), rs.getLong(16), rs.getLong(17), rs.getDouble(18),
                 nullableInt(rs, 19), rs.getString(20), rs.getString(21), rs.getString(22), rs.getString(23),
-                nullableLong(rs, 24), rs.getString(25), rs.getString(26));
+                nullableLong(rs, 24), rs.getString(25), rs.getString(26), rs.getInt(27), rs.getLong(28), rs.getLong(29));
     }
 
     static IterationRow iteration(ResultSet rs) throws SQLException {

@@ -11,6 +11,9 @@ package dev.ccd.daemon.store;
  * @param slurmJobId     its Slurm job id once the scheduler has one; null for local runs
  * @param placementState the scheduler's last word on that job ({@code PENDING (Resources)},
  *                       {@code RUNNING on node1}, {@code CANCELLED}); null for local runs
+ * @param resumeCount      how many times the run was continued from its checkpoint
+ * @param cacheReadTokens  the part of {@code tokensIn} read from the vendor's prompt cache
+ * @param cacheWriteTokens the part of {@code tokensIn} written to it
  * @param endReason why the run ended, one word ({@code completed}, {@code max_iterations},
  *                  {@code stagnation}, {@code script_exhausted}, {@code stopped}, {@code crashed},
  *                  {@code failed}, {@code interrupted}, ...); null while it is live
@@ -41,7 +44,10 @@ public record RunRow(
         String placement,
         Long slurmJobId,
         String placementState,
-        String endReason) {
+        String endReason,
+        int resumeCount,
+        long cacheReadTokens,
+        long cacheWriteTokens) {
 
     /** A new run, before its runner has started. */
     public static RunRow starting(String id, String name, String template, String args, String provider,
@@ -49,13 +55,13 @@ public record RunRow(
             String sandbox, String network) {
         return new RunRow(id, name, template, args, RunStatus.STARTING, provider, model, workdir, null,
                 autoApprove, restartOf, restartCount, startedAt, null, 0, 0, 0, 0, null, null, sandbox, network,
-                "local", null, null, null);
+                "local", null, null, null, 0, 0, 0);
     }
 
     /** The same row, placed elsewhere ({@code slurm}). */
     public RunRow placedOn(String where) {
         return new RunRow(id, name, template, args, status, provider, model, workdir, pid, autoApprove, restartOf,
                 restartCount, startedAt, endedAt, lastIteration, tokensIn, tokensOut, costUsd, exitCode, error, sandbox,
-                network, where, slurmJobId, placementState, endReason);
+                network, where, slurmJobId, placementState, endReason, resumeCount, cacheReadTokens, cacheWriteTokens);
     }
 }

@@ -36,8 +36,12 @@ import java.util.function.Consumer;
 public final class Store implements AutoCloseable {
 
     private static final String LIVE = RunStatus.liveSqlList();
-    /** Not in RUN_COLUMNS, which a new row is inserted with: a run's end reason comes with its end. */
-    private static final String SELECT_RUNS = "SELECT " + Rows.RUN_COLUMNS + ", end_reason FROM agent_runs";
+    /**
+     * Not in RUN_COLUMNS, which a new row is inserted with: a run's end reason comes with its end,
+     * its resumes and cache tokens with its life.
+     */
+    private static final String SELECT_RUNS = "SELECT " + Rows.RUN_COLUMNS
+            + ", end_reason, resume_count, cache_read_tokens, cache_write_tokens FROM agent_runs";
 
     /** 64 MiB: the most a checkpointed WAL keeps of its file. */
     static final long JOURNAL_SIZE_LIMIT = 64L * 1024 * 1024;

@@ -157,6 +157,8 @@ class ResumeEndToEndTest extends RealDaemon {
         assertThat(iterations("night")).containsExactly("1 ok", "2 interrupted", "3 ok", "4 ok");
         assertThat(Db.count(db(), "SELECT count(*) FROM agent_runs")).isOne();
         assertThat(runField("night", "resume_count")).isEqualTo(1);
+        assertThat(ok("agent", "status", "night").out()).contains("resumed 1 time from its checkpoint");
+        assertThat(ok("agent", "status", "night", "--json").out()).contains("\"resume_count\" : 1");
         assertThat(((Number) runField("night", "tokens_in")).longValue()).isEqualTo(
                 ((Number) Db.scalar(db(), "SELECT sum(tokens_in) FROM agent_iterations")).longValue());
         assertThat(ok("agent", "logs", "night", "-n", "200").out())

@@ -205,12 +205,14 @@ public final class Store implements AutoCloseable {
      * budget compares, so that every figure shown is that one. The part of it the open iteration
      * has used so far (it has not ended, so its own account has not come) is put on that
      * iteration, and the run's totals become the runner's; the iteration's end then adds only the
-     * rest.
+     * rest. A restarted run's runner counts its whole lineage (a restart goes on from the crashed
+     * run's checkpoint, budget included); what the runs before it recorded is theirs, not this row's.
      */
-    public CompletableFuture<EventRow> pausedBudget(String runId, Usage used, ObjectNode payload) {
+    public CompletableFuture<EventRow> pausedBudget(String runId, Usage lineageUsed, ObjectNode payload) {
         String ts = Timestamps.now();
         String json = payload.toString();
         return writer.submit(tx -> tx.atomically(t -> {
+            Usage used = withoutEarlierRuns(t, runId, lineageUsed);
             String open = " WHERE run_id = ? AND status = 'running' AND iteration ="
                     + " (SELECT max(iteration) FROM agent_iterations WHERE run_id = ?)";
             String more = "max(0, ? - (SELECT %s FROM agent_runs WHERE id = ?))";
@@ -224,6 +226,23 @@ public final class Store implements AutoCloseable {
                     RunStatus.PAUSED_BUDGET.dbName(), runId);
             return insertEvent(t, ts, "paused_budget", runId, json);
         }));
+    }
+
+    /** {@code used} less the totals of the runs this one restarted, back to the first of its lineage. */
+    private static Usage withoutEarlierRuns(SqlWriter.Tx t, String runId, Usage used) throws SQLException {
+        PreparedStatement st = t.prepare("WITH RECURSIVE chain(id) AS (SELECT restart_of FROM agent_runs WHERE id = ?"
+                + " AND restart_of IS NOT NULL UNION SELECT r.restart_of FROM agent_runs r JOIN chain c ON r.id = c.id"
+                + " WHERE r.restart_of IS NOT NULL) SELECT coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0),"
+                + " coalesce(sum(cost_usd), 0) FROM agent_runs WHERE id IN (SELECT id FROM chain)");
+        Rows.bind(st, runId);
+        try (ResultSet rs = st.executeQuery()) {
+            if (!rs.next() || rs.getLong(1) + rs.getLong(2) == 0 && rs.getDouble(3) == 0) {
+                return used;
+            }
+            return new Usage(Math.max(0, used.tokensIn() - rs.getLong(1)), Math.max(0, used.tokensOut() - rs.getLong(2)),
+                    Math.max(0, used.costUsd() - rs.getDouble(3)), used.iterations(), used.cacheWriteTokens(),
+                    used.cacheReadTokens());
+        }
     }
 
     /** Completes once every write submitted before it is committed (it writes nothing itself). */

@@ -59,7 +59,7 @@ public final class ResumeBenchmark {
             model.respondWith(request -> hang.get()
                     ? FakeModelReplies.openAiText("held").delayed(Duration.ofMinutes(10))
                     : FakeModelReplies.openAiText("reply " + served.incrementAndGet() + " " + filler));
-            Path work = Files.createDirectories(home.resolve("work"));
+            Path work = Files.createDirectories(home.resolve("workspaces/work"));
             ObjectNode start = MessageCodec.mapper().createObjectNode().put("name", "long").put("template", "hello")
                     .put("provider", "openai").put("model", "fake-model").put("base_url", model.baseUrl() + "/v1")
                     .put("workdir", work.toString()).put("max_iterations", 100_000).put("max_tokens", "unlimited")

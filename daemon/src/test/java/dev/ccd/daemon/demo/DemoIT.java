@@ -44,13 +44,13 @@ class DemoIT {
         assertThat(process.exitValue()).as(out).isZero();
         assertThat(out).contains("run ended completed (script_exhausted)").contains("ccd daemon stopped");
 
-        List<String[]> rows = results(home.resolve("research-repo/results.tsv"));
+        List<String[]> rows = results(home.resolve("workspaces/research/results.tsv"));
         assertThat(rows).extracting(r -> r[2]).containsExactly("keep", "keep", "discard", "crash", "keep");
         assertDecisionsMatchTheMetrics(rows);
         // the toy's real values: 0.5 + 10 (LR - 0.3)^2 + 0.2 ((WIDTH - 64) / 64)^2
         assertThat(rows).extracting(r -> r[1]).containsExactly("0.950000", "0.550000", "2.300000", "0", "0.500000");
-        assertThat(home.resolve("research-repo/params.env")).content().contains("LR=0.3").contains("WIDTH=64");
-        assertThat(home.resolve("research-repo/attempts")).isDirectoryContaining("glob:**width-256.diff")
+        assertThat(home.resolve("workspaces/research/params.env")).content().contains("LR=0.3").contains("WIDTH=64");
+        assertThat(home.resolve("workspaces/research/attempts")).isDirectoryContaining("glob:**width-256.diff")
                 .isDirectoryContaining("glob:**lr-0.diff");
 
         Map<String, Object> run = Db.query(home.resolve("ccd.db"), "SELECT * FROM agent_runs").get(0);
@@ -62,7 +62,7 @@ class DemoIT {
         // every experiment's full output is kept: in the repository, where its row points, and as its task's log
         List<Map<String, Object>> tasks = Db.query(home.resolve("ccd.db"), "SELECT output_path FROM background_tasks ORDER BY rowid");
         for (int i = 0; i < rows.size(); i++) {
-            Path kept = home.resolve("research-repo").resolve(rows.get(i)[4]);
+            Path kept = home.resolve("workspaces/research").resolve(rows.get(i)[4]);
             assertThat(rows.get(i)[4]).isEqualTo("logs/" + (i + 1) + ".log");
             String output = Files.readString(kept, StandardCharsets.UTF_8);
             assertThat(output).as(kept.toString()).isNotBlank();

@@ -122,6 +122,12 @@ public sealed interface Message {
      *                         (absent from older runners: 0)
      * @param cacheReadTokens  the part of {@code tokensIn} read from it
      * @param costUsd          priced with the cache rates, abandoned attempts included
+     * @param modelCalls       model calls answered in the iteration (absent from older runners: 0)
+     * @param modelRetries     requests sent beyond the first of each call, those of failed calls
+     *                         included
+     * @param modelSeconds     wall time spent in model calls, their retries and waits included
+     * @param estimatedTokens  the part of {@code tokensIn + tokensOut} that is ccd's estimate for
+     *                         abandoned attempts (the vendor never said what they used)
      */
     record IterationDone(
             @JsonProperty(required = true) int iteration,
@@ -132,11 +138,19 @@ public sealed interface Message {
             @JsonProperty(required = true) long tokensOut,
             @JsonProperty(required = true) double costUsd,
             Long cacheWriteTokens,
-            Long cacheReadTokens) implements Message {
+            Long cacheReadTokens,
+            Long modelCalls,
+            Long modelRetries,
+            Double modelSeconds,
+            Long estimatedTokens) implements Message {
         public IterationDone {
             // boxed so that a line without them (an older runner) decodes; absent is 0
             cacheWriteTokens = cacheWriteTokens == null ? 0L : cacheWriteTokens;
             cacheReadTokens = cacheReadTokens == null ? 0L : cacheReadTokens;
+            modelCalls = modelCalls == null ? 0L : modelCalls;
+            modelRetries = modelRetries == null ? 0L : modelRetries;
+            modelSeconds = modelSeconds == null ? 0.0 : modelSeconds;
+            estimatedTokens = estimatedTokens == null ? 0L : estimatedTokens;
             positive(iteration, "iteration");
             FieldException.required(status, "status");
             FieldException.nonNegative(durationS, "duration_s");
@@ -145,12 +159,23 @@ public sealed interface Message {
             FieldException.nonNegative(costUsd, "cost_usd");
             FieldException.nonNegative(cacheWriteTokens, "cache_write_tokens");
             FieldException.nonNegative(cacheReadTokens, "cache_read_tokens");
+            FieldException.nonNegative(modelCalls, "model_calls");
+            FieldException.nonNegative(modelRetries, "model_retries");
+            FieldException.nonNegative(modelSeconds, "model_seconds");
+            FieldException.nonNegative(estimatedTokens, "estimated_tokens");
         }
 
-        /** An iteration without prompt-cache traffic. */
+        /** An iteration without prompt-cache traffic or call counts. */
         public IterationDone(int iteration, IterationStatus status, double durationS, String summary, long tokensIn,
                 long tokensOut, double costUsd) {
             this(iteration, status, durationS, summary, tokensIn, tokensOut, costUsd, 0L, 0L);
+        }
+
+        /** An iteration without call counts. */
+        public IterationDone(int iteration, IterationStatus status, double durationS, String summary, long tokensIn,
+                long tokensOut, double costUsd, Long cacheWriteTokens, Long cacheReadTokens) {
+            this(iteration, status, durationS, summary, tokensIn, tokensOut, costUsd, cacheWriteTokens, cacheReadTokens,
+                    0L, 0L, 0.0, 0L);
         }
     }
 

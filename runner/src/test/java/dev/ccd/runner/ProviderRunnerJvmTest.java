@@ -14,6 +14,7 @@ import dev.ccd.protocol.TemplateSpec;
 import dev.ccd.runner.provider.FakeModelReplies;
 import dev.ccd.runner.provider.FakeModelReplies.Call;
 import dev.ccd.runner.provider.FakeModelServer;
+import dev.ccd.runner.provider.FakeStreams;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,6 +213,49 @@ class ProviderRunnerJvmTest extends FakeModelRunnerFixture {
                 d -> assertThat(d.summary()).isEqualTo("made it")));
         long gapMs = (server.request(1).receivedNanos() - server.request(0).receivedNanos()) / 1_000_000;
         assertThat(gapMs).isGreaterThanOrEqualTo(950);
+    }
+
+    @Test
+    void anOverloadedFirstAttemptIsReportedAsOneCallWithOneRetryAndItsTime() throws Exception {
+        server.enqueue(
+                FakeModelReplies.anthropicError(529, "overloaded_error", "Overloaded"),
+                FakeModelReplies.anthropicText("made it"));
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), null, new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        Message.IterationDone done = onlyIterationDone(messages);
+        assertThat(done.summary()).isEqualTo("made it");
+        assertThat(done.modelCalls()).isEqualTo(1);
+        assertThat(done.modelRetries()).isEqualTo(1);
+        assertThat(done.modelSeconds()).isPositive().isLessThanOrEqualTo(done.durationS());
+        assertThat(done.estimatedTokens()).isZero();
+        assertThat(server.requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aStreamCutMidwayIsRetriedAndTheTokensItIsCountedWithAreMarkedAsEstimated() throws Exception {
+        FakeModelServer.Reply whole = FakeModelReplies.anthropicText("A long answer that is cut off in the middle of it.");
+        server.enqueue(FakeStreams.anthropic(whole).cutAfterEvents(5), whole);
+        runner = RunnerHarness.launch(tmp, Map.of("ANTHROPIC_API_KEY", KEY));
+
+        runner.send(init("anthropic", server.baseUrl(), null, new Budget(null, null, 1), null, null, fast()));
+        List<Message> messages = runner.untilExit();
+
+        Message.IterationDone done = onlyIterationDone(messages);
+        assertThat(done.modelCalls()).isEqualTo(1);
+        assertThat(done.modelRetries()).isEqualTo(1);
+        assertThat(done.estimatedTokens()).isPositive();
+        // what the answered attempt's vendor usage said (10 in, 5 out) is no estimate
+        assertThat(done.tokensIn() + done.tokensOut() - done.estimatedTokens()).isEqualTo(15);
+    }
+
+    private static Message.IterationDone onlyIterationDone(List<Message> messages) {
+        List<Message.IterationDone> done = messages.stream().filter(Message.IterationDone.class::isInstance)
+                .map(Message.IterationDone.class::cast).toList();
+        assertThat(done).hasSize(1);
+        return done.get(0);
     }
 
     @Test

@@ -13,10 +13,11 @@ import java.util.function.IntSupplier;
 /**
  * {@code /metrics} in the Prometheus text format (version 0.0.4), read from the record at each
  * scrape: runs by status, iterations, their durations, tokens and cost by run name and provider,
- * runner restarts, resumes and prompt-cache tokens, the record's health and queue, and the
- * dashboard's open streams. Counters sum over every run of a name, so they only grow. The record
- * has no timing or retry count of single model calls; an iteration's duration (model and tool
- * calls together) is what is exported.
+ * runner restarts, resumes, prompt-cache tokens and model calls (how many, their retries, the
+ * seconds spent in them and the tokens that are estimates), the record's health and queue, and the
+ * dashboard's open streams. Counters sum over every run of a name, so they only grow. The
+ * record keeps sums per iteration, not single calls, so call latency is a sum and a count (its
+ * mean), not a histogram.
  */
 final class Metrics {
     private final Store store;
@@ -87,6 +88,20 @@ final class Metrics {
         family(s, "ccd_cache_write_tokens_total", "counter",
                 "Input tokens written to the provider's prompt cache, by run name and provider.");
         counters.forEach(c -> sample(s, "ccd_cache_write_tokens_total", labels(c), c.cacheWriteTokens()));
+        family(s, "ccd_model_calls_total", "counter", "Model calls answered, by run name and provider.");
+        counters.forEach(c -> sample(s, "ccd_model_calls_total", labels(c), c.modelCalls()));
+        family(s, "ccd_model_retries_total", "counter",
+                "Model requests sent beyond the first of each call (retries), failed calls' included, by run name and"
+                        + " provider.");
+        counters.forEach(c -> sample(s, "ccd_model_retries_total", labels(c), c.modelRetries()));
+        family(s, "ccd_model_call_seconds_total", "counter",
+                "Wall time spent in model calls (retries and their waits included), by run name and provider;"
+                        + " divided by ccd_model_calls_total, the mean latency.");
+        counters.forEach(c -> sample(s, "ccd_model_call_seconds_total", labels(c), c.modelSeconds()));
+        family(s, "ccd_estimated_tokens_total", "counter",
+                "The part of ccd_tokens_total that is ccd's estimate for abandoned attempts (the vendor never said),"
+                        + " by run name and provider.");
+        counters.forEach(c -> sample(s, "ccd_estimated_tokens_total", labels(c), c.estimatedTokens()));
         StoreHealth health = store.health();
         family(s, "ccd_record_healthy", "gauge", "1 when ccd.db takes writes, 0 while they are held (degraded).");
         sample(s, "ccd_record_healthy", List.of(), health.ok() ? 1 : 0);

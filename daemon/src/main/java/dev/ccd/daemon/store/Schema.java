@@ -113,7 +113,19 @@ final class Schema {
                     "ALTER TABLE agent_runs ADD COLUMN slurm_job_id INTEGER",
                     "ALTER TABLE agent_runs ADD COLUMN placement_state TEXT"),
             // 7: how many times an ended run was resumed (the same run id going on from its checkpoint).
-            List.of("ALTER TABLE agent_runs ADD COLUMN resume_count INTEGER NOT NULL DEFAULT 0"));
+            List.of("ALTER TABLE agent_runs ADD COLUMN resume_count INTEGER NOT NULL DEFAULT 0"),
+            // 8: model call statistics: calls answered, requests sent beyond the first of each call
+            // (retries), seconds spent in calls, and the part of tokens_in + tokens_out that is ccd's
+            // estimate for abandoned attempts. Iterations recorded before: 0.
+            List.of(
+                    "ALTER TABLE agent_iterations ADD COLUMN model_calls INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_iterations ADD COLUMN model_retries INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_iterations ADD COLUMN model_seconds REAL NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_iterations ADD COLUMN estimated_tokens INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_runs ADD COLUMN model_calls INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_runs ADD COLUMN model_retries INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_runs ADD COLUMN model_seconds REAL NOT NULL DEFAULT 0",
+                    "ALTER TABLE agent_runs ADD COLUMN estimated_tokens INTEGER NOT NULL DEFAULT 0"));
 
     private Schema() {
     }

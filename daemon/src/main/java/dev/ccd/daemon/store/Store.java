@@ -273,19 +273,26 @@ public final class Store implements AutoCloseable {
                     + counted.formatted("tokens_in") + ", tokens_out = tokens_out + ? - " + counted.formatted("tokens_out")
                     + ", cost_usd = cost_usd + ? - " + counted.formatted("cost_usd")
                     + ", cache_write_tokens = cache_write_tokens + ? - " + counted.formatted("cache_write_tokens")
-                    + ", cache_read_tokens = cache_read_tokens + ? - " + counted.formatted("cache_read_tokens") + " WHERE id = ?",
+                    + ", cache_read_tokens = cache_read_tokens + ? - " + counted.formatted("cache_read_tokens")
+                    + ", model_calls = model_calls + ? - " + counted.formatted("model_calls")
+                    + ", model_retries = model_retries + ? - " + counted.formatted("model_retries")
+                    + ", model_seconds = model_seconds + ? - " + counted.formatted("model_seconds")
+                    + ", estimated_tokens = estimated_tokens + ? - " + counted.formatted("estimated_tokens") + " WHERE id = ?",
                     done.iteration(), done.tokensIn(), runId, done.iteration(), done.tokensOut(), runId, done.iteration(),
                     done.costUsd(), runId, done.iteration(), done.cacheWriteTokens(), runId, done.iteration(),
-                    done.cacheReadTokens(), runId, done.iteration(), runId);
+                    done.cacheReadTokens(), runId, done.iteration(), done.modelCalls(), runId, done.iteration(),
+                    done.modelRetries(), runId, done.iteration(), done.modelSeconds(), runId, done.iteration(),
+                    done.estimatedTokens(), runId, done.iteration(), runId);
             tx.update("INSERT INTO agent_iterations(" + Rows.ITERATION_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)"
                     + " ON CONFLICT(run_id, iteration) DO UPDATE SET ended_at = excluded.ended_at,"
                     + " status = excluded.status, duration_s = excluded.duration_s, summary = excluded.summary,"
                     + " tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd",
                     runId, done.iteration(), ts, ts, done.status().wireName(), done.durationS(), done.summary(), done.tokensIn(),
                     done.tokensOut(), done.costUsd());
-            tx.update("UPDATE agent_iterations SET cache_write_tokens = ?, cache_read_tokens = ?"
-                    + " WHERE run_id = ? AND iteration = ?",
-                    done.cacheWriteTokens(), done.cacheReadTokens(), runId, done.iteration());
+            tx.update("UPDATE agent_iterations SET cache_write_tokens = ?, cache_read_tokens = ?, model_calls = ?,"
+                    + " model_retries = ?, model_seconds = ?, estimated_tokens = ? WHERE run_id = ? AND iteration = ?",
+                    done.cacheWriteTokens(), done.cacheReadTokens(), done.modelCalls(), done.modelRetries(),
+                    done.modelSeconds(), done.estimatedTokens(), runId, done.iteration());
             return null;
         });
     }
@@ -567,15 +574,21 @@ public final class Store implements AutoCloseable {
                 rs -> new IterationTotals(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getDouble(5)));
     }
 
-    /** Of all runs of one name and provider: their resumes and prompt-cache tokens, summed. */
-    public record RunCounters(String name, String provider, long resumes, long cacheReadTokens, long cacheWriteTokens) {
+    /**
+     * Of all runs of one name and provider: their resumes, prompt-cache tokens and model call
+     * statistics (calls answered, retries, seconds in calls, estimated tokens), summed.
+     */
+    public record RunCounters(String name, String provider, long resumes, long cacheReadTokens, long cacheWriteTokens,
+            long modelCalls, long modelRetries, double modelSeconds, long estimatedTokens) {
     }
 
     /** {@link RunCounters} by run name and provider (for {@code /metrics}). */
     public List<RunCounters> runCounters() throws SQLException {
-        return reader.query("SELECT name, provider, sum(resume_count), sum(cache_read_tokens), sum(cache_write_tokens)"
+        return reader.query("SELECT name, provider, sum(resume_count), sum(cache_read_tokens), sum(cache_write_tokens),"
+                + " sum(model_calls), sum(model_retries), sum(model_seconds), sum(estimated_tokens)"
                 + " FROM agent_runs GROUP BY name, provider ORDER BY 1, 2",
-                rs -> new RunCounters(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                rs -> new RunCounters(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), rs.getLong(7), rs.getDouble(8), rs.getLong(9)));
     }
 
     /** Number of runs per status, every status present (zero when none). */

@@ -1,6 +1,7 @@
 package dev.ccd.daemon.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -435,7 +436,20 @@ class DashboardBrowserTest extends RealDaemon {
                 .isEqualTo(((Number) run.get("cache_read_tokens")).doubleValue());
         assertThat(value(metrics, "ccd_cache_write_tokens_total", Map.of("run", "counted", "provider", "scripted")))
                 .isEqualTo(((Number) run.get("cache_write_tokens")).doubleValue());
-        assertThat(List.of("ccd_run_resumes_total", "ccd_cache_read_tokens_total", "ccd_cache_write_tokens_total"))
+        Map<String, String> counted = Map.of("run", "counted", "provider", "scripted");
+        // four scripted replies over three iterations, each its first request's answer
+        assertThat(((Number) run.get("model_calls")).longValue()).isEqualTo(4);
+        assertThat(value(metrics, "ccd_model_calls_total", counted)).isEqualTo(4);
+        assertThat(value(metrics, "ccd_model_retries_total", counted))
+                .isEqualTo(((Number) run.get("model_retries")).doubleValue()).isZero();
+        assertThat(value(metrics, "ccd_model_call_seconds_total", counted))
+                .isCloseTo(((Number) run.get("model_seconds")).doubleValue(), within(1e-9))
+                .isLessThanOrEqualTo(value(metrics, "ccd_iteration_duration_seconds_sum", counted));
+        assertThat(value(metrics, "ccd_estimated_tokens_total", counted))
+                .isEqualTo(((Number) run.get("estimated_tokens")).doubleValue()).isZero();
+        assertThat(List.of("ccd_run_resumes_total", "ccd_cache_read_tokens_total", "ccd_cache_write_tokens_total",
+                "ccd_model_calls_total", "ccd_model_retries_total", "ccd_model_call_seconds_total",
+                "ccd_estimated_tokens_total"))
                 .allMatch(name -> metrics.get(name).type().equals("counter"));
         assertThat(value(metrics, "ccd_record_healthy", Map.of())).isEqualTo(1);
         assertThat(metrics).containsKeys("ccd_record_writes_queued", "ccd_record_wal_bytes", "ccd_cost_dollars_total");

@@ -272,6 +272,10 @@ public final class AgentLoop {
         private final double cost0 = model.costUsd();
         private final long cacheWrite0 = model.cacheWriteTokens();
         private final long cacheRead0 = model.cacheReadTokens();
+        private final long calls0 = model.calls();
+        private final long retries0 = model.retries();
+        private final Duration callTime0 = model.callTime();
+        private final long estimated0 = model.estimatedTokens();
         private IterationStatus status = IterationStatus.OK;
         private String summary = "";
         private boolean fatal;
@@ -283,7 +287,9 @@ public final class AgentLoop {
                     : summary;
             return new Message.IterationDone(iteration, status, seconds, text, model.tokensIn() - tokensIn0,
                     model.tokensOut() - tokensOut0, Math.max(0, model.costUsd() - cost0),
-                    model.cacheWriteTokens() - cacheWrite0, model.cacheReadTokens() - cacheRead0);
+                    model.cacheWriteTokens() - cacheWrite0, model.cacheReadTokens() - cacheRead0, model.calls() - calls0,
+                    model.retries() - retries0, model.callTime().minus(callTime0).toNanos() / 1e9,
+                    model.estimatedTokens() - estimated0);
         }
     }
 

@@ -6,6 +6,7 @@ import dev.ccd.runner.provider.ModelRequest;
 import dev.ccd.runner.provider.ModelTurn;
 import dev.ccd.runner.provider.ProviderException;
 import dev.ccd.runner.provider.TokenUsage;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -15,7 +16,9 @@ import java.util.function.Consumer;
  * PriceTable} at the vendors' cache rates ({@link Price#cost(long, long, long, long, long)}). The
  * attempts a call abandoned (timed out, cut) are billed by the vendor, so they are counted too,
  * with a notice when the figure is an estimate. Budgets check these same totals. A model without
- * a price is counted at 0 with one warning for the run.
+ * a price is counted at 0 with one warning for the run. It also counts what the record's call
+ * statistics need: requests sent beyond the first of each call (retries), the wall time spent in
+ * calls, and how many of the tokens counted are estimates.
  *
  * <p>Used by the agent loop thread only.
  */
@@ -27,6 +30,9 @@ final class Meter implements LlmProvider {
     private TokenUsage total = TokenUsage.ZERO;
     private double costUsd;
     private long calls;
+    private long retries;
+    private long callNanos;
+    private long estimatedTokens;
 
     Meter(LlmProvider provider, PriceTable prices, Consumer<String> warn) {
         this.provider = provider;
@@ -37,13 +43,18 @@ final class Meter implements LlmProvider {
     @Override
     public ModelTurn complete(ModelRequest request) throws ProviderException, InterruptedException {
         ModelTurn turn;
+        long start = System.nanoTime();
         try {
             turn = provider.complete(request);
             calls++;
         } catch (ProviderException e) {
+            retries += e.retries();
             count(e.abandoned());
             throw e;
+        } finally {
+            callNanos += System.nanoTime() - start;
         }
+        retries += turn.retries();
         count(turn.abandoned());
         count(turn.usage());
         return turn;
@@ -55,6 +66,7 @@ final class Meter implements LlmProvider {
         }
         total = total.plus(usage);
         if (usage.estimated()) {
+            estimatedTokens += usage.input() + usage.output();
             warn.accept("an abandoned model call attempt is counted as billed: ~" + usage.input() + " tokens in, ~"
                     + usage.output() + " out (estimate)");
         }
@@ -92,6 +104,21 @@ final class Meter implements LlmProvider {
     /** Model calls answered in the run, earlier runners' included. */
     long calls() {
         return calls;
+    }
+
+    /** Requests sent beyond the first of each call, failed calls' included; this runner's only. */
+    long retries() {
+        return retries;
+    }
+
+    /** Wall time spent in calls (their retries and waits included); this runner's only. */
+    Duration callTime() {
+        return Duration.ofNanos(callNanos);
+    }
+
+    /** The part of {@link #tokensIn()} + {@link #tokensOut()} that is an estimate; this runner's only. */
+    long estimatedTokens() {
+        return estimatedTokens;
     }
 
     long tokensIn() {

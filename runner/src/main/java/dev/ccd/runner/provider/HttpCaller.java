@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An attempt abandoned after the server started on it (timed out, cut) is billed by the
  * vendor: its usage, as far as the stream told it, else estimated (request bytes / 4), goes with
- * the call's turn or exception.
+ * the call's turn or exception, with the number of requests sent beyond the first.
  *
  * <p>Threading: {@link #post} runs on the agent loop thread only; the HttpClient's threads just
  * feed the response's lines to it (see {@link LineExchange}). Interrupting the caller cancels the
@@ -158,6 +158,8 @@ final class HttpCaller {
         int attempts = settings.maxRetries() + 1;
         Outcome last = null;
         TokenUsage abandoned = TokenUsage.ZERO;
+        // requests sent beyond the first: every retry, and the one sent again without the stream fields
+        int retries = -1;
         for (int attempt = 0; attempt < attempts; attempt++) {
             if (last != null) {
                 Duration wait = policy.delay(attempt - 1, last.retryAfter());
@@ -165,11 +167,12 @@ final class HttpCaller {
                 RetryPolicy.pause(wait);
             }
             transcript.request(provider, body);
+            retries++;
             last = attempt(request, reader, streamed, inputEstimate);
             abandoned = abandoned.plus(last.spent());
             if (last.turn() != null) {
                 policy.succeeded();
-                return last.turn().withAbandoned(abandoned);
+                return last.turn().withAttempts(abandoned, retries);
             }
             if (last.fatal() && streamed && last.streamRefused()) {
                 // A server that refuses the stream fields: asked again at once without them,
@@ -187,18 +190,18 @@ final class HttpCaller {
                 continue;
             }
             if (last.fatal()) {
-                throw new ProviderException(provider + ": " + last.error(), true, abandoned);
+                throw new ProviderException(provider + ": " + last.error(), true, abandoned, retries);
             }
             if (!last.retry()) {
                 throw new ProviderException(provider + ": " + last.error() + " (the server said not to retry)", false,
-                        abandoned);
+                        abandoned, retries);
             }
         }
         Duration cooldown = policy.failed();
         log.warn("{} - giving up after {} attempt(s): {}; cooling down {} ms", provider, attempts, last.error(),
                 cooldown.toMillis());
         throw new ProviderException(provider + ": " + last.error() + " (after " + attempts
-                + (attempts == 1 ? " attempt)" : " attempts)"), false, abandoned);
+                + (attempts == 1 ? " attempt)" : " attempts)"), false, abandoned, retries);
     }
 
     private HttpRequest request(URI uri, Map<String, String> headers, JsonNode body, boolean streamed) {

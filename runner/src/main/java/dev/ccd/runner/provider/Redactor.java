@@ -69,7 +69,7 @@ final class Redactor {
         for (ModelTurn.ToolCall call : turn.toolCalls()) {
             calls.add(new ModelTurn.ToolCall(text(call.id()), text(call.name()), json(call.input())));
         }
-        return new ModelTurn(text(turn.text()), calls, turn.usage(), turn.stopReason(), turn.abandoned());
+        return new ModelTurn(text(turn.text()), calls, turn.usage(), turn.stopReason(), turn.abandoned(), turn.retries());
     }
 
     /** A transcript that records everything masked. */

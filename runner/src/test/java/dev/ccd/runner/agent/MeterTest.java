@@ -92,4 +92,24 @@ class MeterTest {
         assertThat(meter.costUsd()).isCloseTo(9, within(1e-9));
         assertThat(notices).hasSize(2).allSatisfy(n -> assertThat(n).contains("(estimate)"));
     }
+
+    @Test
+    void retriesOfAnsweredAndFailedCallsAndTheEstimatedPartOfTheTokensAreCounted() throws Exception {
+        TokenUsage lost = new TokenUsage(400, 20, 0, 0, 0, true);
+        Meter meter = new Meter(answering("claude-sonnet-4-5",
+                new ModelTurn("x", List.of(), TokenUsage.of(1000, 50), "end_turn", lost, 2),
+                new ModelTurn("y", List.of(), TokenUsage.of(1000, 50), "end_turn", null),
+                new ProviderException("anthropic: HTTP 529 (after 4 attempts)", false, lost, 3)),
+                new PriceTable(null), notices::add);
+
+        meter.complete(request());
+        meter.complete(request());
+        catchThrowableOfType(() -> meter.complete(request()), ProviderException.class);
+
+        assertThat(meter.calls()).isEqualTo(2);
+        assertThat(meter.retries()).isEqualTo(5);
+        assertThat(meter.estimatedTokens()).isEqualTo(2 * 420);
+        assertThat(meter.tokensIn() + meter.tokensOut()).isEqualTo(2 * 1050 + 2 * 420);
+        assertThat(meter.callTime()).isPositive();
+    }
 }

@@ -84,6 +84,9 @@ final class InitDecoder {
         String checkpointDir = null;
         Integer nextIteration = null;
         String how = null;
+        Long tokensIn = null;
+        Long tokensOut = null;
+        Double costUsd = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
@@ -91,10 +94,13 @@ final class InitDecoder {
                 case "checkpoint_dir" -> checkpointDir = string(p);
                 case "next_iteration" -> nextIteration = integer(p);
                 case "how" -> how = string(p);
+                case "tokens_in" -> tokensIn = longInteger(p);
+                case "tokens_out" -> tokensOut = longInteger(p);
+                case "cost_usd" -> costUsd = number(p);
                 default -> p.skipChildren();
             }
         }
-        return new ResumeFrom(checkpointDir, present(nextIteration), how);
+        return new ResumeFrom(checkpointDir, present(nextIteration), how, tokensIn, tokensOut, costUsd);
     }
 
     private static TemplateSpec template(JsonParser p) throws IOException {

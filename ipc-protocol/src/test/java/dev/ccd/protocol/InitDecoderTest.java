@@ -38,7 +38,7 @@ class InitDecoderTest {
             + "\"output_cap_bytes\":67108864},\"sandbox\":{\"enabled\":true,\"network\":false,"
             + "\"read_only\":[\"/opt/models\",\"/data\"],\"read_write\":[\"/cache\"],\"env\":[\"HF_HOME\"],"
             + "\"hidden\":[\"/home/u/.ccd\"]}},\"resume\":{\"checkpoint_dir\":\"/r/prev\",\"next_iteration\":43,"
-            + "\"how\":\"interrupted\"},\"unknown_later_field\":{\"x\":[1,2,{\"y\":null}]}}";
+            + "\"how\":\"interrupted\",\"tokens_in\":6000000000,\"tokens_out\":3400,\"cost_usd\":1.25},\"unknown_later_field\":{\"x\":[1,2,{\"y\":null}]}}";
 
     private static Message.Init fast(String line) {
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
@@ -61,6 +61,16 @@ class InitDecoderTest {
             assertThat(fast(line)).as(line).isNotNull();
             agrees(line);
         }
+    }
+
+    @Test
+    void aResumeWithoutTheRecordedUsageOfAnOlderDaemonDecodesWithNoneOnBothPaths() {
+        String older = FULL.replace(",\"tokens_in\":6000000000,\"tokens_out\":3400,\"cost_usd\":1.25", "");
+
+        assertThat(fast(older)).isNotNull();
+        agrees(older);
+        assertThat(fast(older).resume()).isEqualTo(new ResumeFrom("/r/prev", 43, "interrupted"));
+        assertThat(fast(FULL).resume()).isEqualTo(new ResumeFrom("/r/prev", 43, "interrupted", 6_000_000_000L, 3400L, 1.25));
     }
 
     @Test

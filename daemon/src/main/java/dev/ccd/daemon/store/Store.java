@@ -333,7 +333,8 @@ public final class Store implements AutoCloseable {
         String eventJson = event.toString();
         return writer.submit(tx -> tx.atomically(t -> {
             boolean resumed = t.update("UPDATE agent_runs SET status = 'starting', pid = NULL, ended_at = NULL,"
-                    + " exit_code = NULL, error = NULL, end_reason = NULL, placement_state = NULL, resume_count = resume_count + 1"
+                    + " exit_code = NULL, error = NULL, end_reason = NULL, placement_state = NULL, slurm_job_id = NULL,"
+                    + " resume_count = resume_count + 1"
                     + " WHERE id = ? AND status NOT IN " + LIVE, runId) == 1;
             if (resumed) {
                 insertEvent(t, ts, "run_resumed", runId, eventJson);
@@ -353,10 +354,14 @@ public final class Store implements AutoCloseable {
                 + " WHERE kind = 'daemon_started'), 0)", rs -> rs.getString(1));
     }
 
-    /** The highest iteration number a run has recorded, done or not; 0 for none. */
+    /**
+     * The highest iteration number a run has recorded, done or not (in its iterations, or as its
+     * {@code last_iteration}); 0 for none.
+     */
     public int lastIterationNumber(String runId) throws SQLException {
-        return reader.first("SELECT coalesce(max(iteration), 0) FROM agent_iterations WHERE run_id = ?",
-                rs -> rs.getInt(1), runId).orElse(0);
+        return reader.first("SELECT max(coalesce((SELECT max(iteration) FROM agent_iterations WHERE run_id = ?), 0),"
+                + " coalesce((SELECT last_iteration FROM agent_runs WHERE id = ?), 0))", rs -> rs.getInt(1), runId, runId)
+                .orElse(0);
     }
 
     /** How many times the run was resumed. */

@@ -121,7 +121,9 @@ final class Resumes {
         } catch (SQLException e) {
             throw new SupervisorException(SupervisorException.Kind.FAILED, e.getMessage());
         }
-        ResumeFrom from = new ResumeFrom(home.run(row.id()).toString(), nextIteration, row.status().dbName());
+        // the record's usage, not the checkpoint's alone: the runner counts the higher of each
+        ResumeFrom from = new ResumeFrom(home.run(row.id()).toString(), nextIteration, row.status().dbName())
+                .recorded(row.tokensIn(), row.tokensOut(), row.costUsd());
         ObjectNode event = MessageCodec.mapper().createObjectNode().put("name", row.name())
                 .put("how", row.status().dbName()).put("next_iteration", nextIteration).put("resume_count", resumes + 1)
                 .put("automatic", quickDeaths >= 0);

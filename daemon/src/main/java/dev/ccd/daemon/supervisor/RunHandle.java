@@ -50,6 +50,8 @@ final class RunHandle {
     private String stopReason;
     private Duration stopTimeout;
     private Budget budget;
+    /** Whether a resume replaced the spec's budget with {@link #budget}. */
+    private boolean budgetRaised;
     private Message.PausedBudget paused;
     private String killedBecause;
     private String stopUndelivered;
@@ -158,6 +160,15 @@ final class RunHandle {
     /** The resume reached the runner: its budget is now in force. */
     synchronized void resumeDelivered(Budget next) {
         budget = next;
+        budgetRaised = true;
+    }
+
+    /**
+     * The run's spec with the budget in force: what its spec file holds and a restart starts
+     * with, so that a budget raised at a pause outlives this runner.
+     */
+    synchronized RunSpec specInForce() {
+        return budgetRaised ? spec.withBudget(budget) : spec;
     }
 
     synchronized Budget budget() {

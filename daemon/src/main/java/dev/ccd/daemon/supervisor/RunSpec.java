@@ -1,5 +1,6 @@
 package dev.ccd.daemon.supervisor;
 
+import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.RunConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -43,6 +44,11 @@ public record RunSpec(
             RestartPolicy restart, int maxRestarts, Map<String, String> secrets) {
         this(name, templateName, templateText, args, workdir, config, restart, maxRestarts, secrets, Placement.LOCAL,
                 restart == RestartPolicy.ON_CRASH);
+    }
+
+    /** The same run with another budget: one raised at a pause. */
+    RunSpec withBudget(Budget budget) {
+        return resumedWith(config.withBudget(budget), secrets);
     }
 
     /** The same run with other limits and secrets: a resume's. */

@@ -12,6 +12,7 @@ import dev.ccd.protocol.Budget;
 import dev.ccd.protocol.Message;
 import dev.ccd.protocol.MessageCodec;
 import dev.ccd.protocol.ResumeFrom;
+import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -293,6 +294,13 @@ public final class Supervisor {
         }
         run.resumeDelivered(next);
         store.event("resume_requested", run.runId, MessageCodec.mapper().valueToTree(next));
+        // a restart or a later resume starts from the spec file: it keeps the budget now in force
+        try {
+            SpecFile.write(home.run(run.runId), run.specInForce());
+        } catch (IOException e) {
+            log.warn("{} - the new budget is in force, but {} was not rewritten ({}): a resume after a daemon"
+                    + " restart would go on with the old one", run.runId, SpecFile.FILE, e.toString());
+        }
         return next;
     }
 
@@ -354,22 +362,27 @@ public final class Supervisor {
         run.settled.complete(null);
     }
 
-    /** A restart goes on from the crashed run's checkpoint, numbering on from its last iteration. */
+    /**
+     * A restart goes on from the crashed run's checkpoint, numbering on from its last iteration
+     * and counting at least the usage its record holds.
+     */
     private ResumeFrom restartFrom(RunHandle crashed) {
-        int next;
+        String dir = home.run(crashed.runId).toString();
         try {
-            next = store.lastIterationNumber(crashed.runId) + 1;
+            int next = store.lastIterationNumber(crashed.runId) + 1;
+            Optional<RunRow> row = store.run(crashed.runId);
+            ResumeFrom from = new ResumeFrom(dir, next, RunStatus.CRASHED.dbName());
+            return row.map(r -> from.recorded(r.tokensIn(), r.tokensOut(), r.costUsd())).orElse(from);
         } catch (SQLException e) {
-            log.warn("{} - its iterations cannot be read ({}): the restart numbers on from its checkpoint",
+            log.warn("{} - its record cannot be read ({}): the restart goes on from its checkpoint alone",
                     crashed.runId, e.getMessage());
-            next = 1;
+            return new ResumeFrom(dir, 1, RunStatus.CRASHED.dbName());
         }
-        return new ResumeFrom(home.run(crashed.runId).toString(), next, RunStatus.CRASHED.dbName());
     }
 
     /** Decided by {@link Restarts}; the pending restart holds the name until it fires or a stop cancels it. */
     private void scheduleRestart(RunHandle crashed) {
-        RunSpec spec = crashed.spec;
+        RunSpec spec = crashed.specInForce();
         Restarts.Decision decision = Restarts.afterCrash(spec, crashed.restartCount);
         switch (decision.kind()) {
             case NONE -> {

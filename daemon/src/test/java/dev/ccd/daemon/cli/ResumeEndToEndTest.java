@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.Db;
 import dev.ccd.daemon.testing.Processes;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.Test;
 class ResumeEndToEndTest extends RealDaemon {
     /** Only in the output of iteration 1's bash call: its command computes it. */
     private static final String MARKER = "MARKER-42";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private FakeModelServer model;
 
     @BeforeEach
@@ -273,6 +276,83 @@ class ResumeEndToEndTest extends RealDaemon {
         await().atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(runField("paused", "status"))
                 && Integer.valueOf(2).equals(runField("paused", "resume_count")));
         assertThat(model.requestCount()).isEqualTo(6);
+    }
+
+    @Test
+    void aResumeCountsTheRecordedSpendingWhenTheCheckpointIsRewrittenToZeroAndTheJournalIsGone() throws Exception {
+        startDaemon();
+        enqueueUntilIterationTwoHangs();
+        startAgent("forged");
+        awaitRequests(4);
+        ok("agent", "stop", "forged");
+        Path runDir = home.resolve("runs/" + runField("forged", "id"));
+        ObjectNode checkpoint = (ObjectNode) JSON.readTree(Files.readString(runDir.resolve("checkpoint.json")));
+        checkpoint.put("tokens_in", 0).put("tokens_out", 0).put("cost_usd", 0);
+        Files.writeString(runDir.resolve("checkpoint.json"), checkpoint.toString());
+        Files.deleteIfExists(runDir.resolve("iteration.jsonl"));
+        enqueueAfterResume();
+
+        ok("agent", "resume", "forged", "--max-tokens", "60");
+
+        // the record's 45 tokens count, not the checkpoint's 0: iteration 3 brings them to 60, and the run pauses
+        awaitStatus("forged", "paused_budget");
+        assertThat(model.requestCount()).isEqualTo(5);
+        assertThat(((Number) runField("forged", "tokens_in + tokens_out")).longValue()).isEqualTo(60);
+        assertThat(iterations("forged")).startsWith("1 ok", "2 stopped", "3 ok");
+    }
+
+    /**
+     * Iterations 1 and 2 spend the 30 tokens the run may: it pauses before iteration 3, is resumed
+     * with 1000, and hangs in iteration 3's model call.
+     */
+    private void pauseThenRaiseTheBudget(String name, String... more) throws IOException {
+        model.enqueue(FakeModelReplies.openAiText("iteration one done"), FakeModelReplies.openAiText("iteration two done"),
+                FakeModelReplies.openAiText("never seen").delayed(Duration.ofSeconds(120)));
+        List<String> args = new ArrayList<>(List.of("--max-tokens", "30"));
+        args.addAll(List.of(more));
+        startAgent(name, args.toArray(String[]::new));
+        awaitStatus(name, "paused_budget");
+        assertThat(model.requestCount()).isEqualTo(2);
+
+        ok("agent", "resume", name, "--max-tokens", "1000");
+
+        awaitRequests(3);
+        assertThat(Files.readString(home.resolve("runs/" + runField(name, "id") + "/spec.json")))
+                .as("the raised budget is the one a later start of the run takes").contains("\"max_tokens\":1000");
+        model.enqueue(FakeModelReplies.openAiText("iteration four done"));
+    }
+
+    @Test
+    void aBudgetRaisedAtAPauseIsKeptByTheRestartAfterTheRunnerIsKilled() throws Exception {
+        startDaemon();
+        pauseThenRaiseTheBudget("raised", "--restart", "on-crash");
+
+        ProcessHandle.of(runnerPid("raised")).orElseThrow().destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                Db.count(db(), "SELECT count(*) FROM agent_runs WHERE status = 'completed'") == 1);
+        assertThat(model.requestCount()).isEqualTo(4);
+        assertThat(iterations("raised")).containsExactly("1 ok", "2 ok", "3 interrupted", "4 ok");
+        assertThat(Db.count(db(), "SELECT count(*) FROM daemon_events WHERE kind = 'paused_budget'")).isOne();
+        assertThat(Files.readString(home.resolve("runs/" + runField("raised", "id") + "/spec.json")))
+                .contains("\"max_tokens\":1000");
+    }
+
+    @Test
+    void aBudgetRaisedAtAPauseIsKeptByAResumeAfterTheDaemonWasKilled() throws Exception {
+        long daemon = startDaemon();
+        pauseThenRaiseTheBudget("kept");
+        long runner = runnerPid("kept");
+
+        ProcessHandle.of(daemon).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Processes.alive(runner));
+        startDaemon();
+        ok("agent", "resume", "kept");
+
+        awaitStatus("kept", "completed");
+        assertThat(model.requestCount()).isEqualTo(4);
+        assertThat(iterations("kept")).containsExactly("1 ok", "2 ok", "3 interrupted", "4 ok");
+        assertThat(Db.count(db(), "SELECT count(*) FROM daemon_events WHERE kind = 'paused_budget'")).isOne();
     }
 
     @Test

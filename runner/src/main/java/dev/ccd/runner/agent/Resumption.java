@@ -87,7 +87,19 @@ public final class Resumption {
         IterationJournal.Spent spent = unfinished && journal.spent() != null ? journal.spent()
                 : checkpoint.map(c -> new IterationJournal.Spent(c.tokensIn(), c.tokensOut(), c.costUsd(), c.modelCalls()))
                         .orElse(new IterationJournal.Spent(0, 0, 0, 0));
-        return new Resumption(checkpoint, next, lastTask, note.toString(), spent);
+        return new Resumption(checkpoint, next, lastTask, note.toString(), atLeastRecorded(spent, from));
+    }
+
+    /**
+     * The files are the run's own and within the agent's reach: lost, stale or rewritten, they
+     * may say less than was spent. Each figure is the higher of theirs and the daemon's record.
+     */
+    private static IterationJournal.Spent atLeastRecorded(IterationJournal.Spent files, ResumeFrom from) {
+        return new IterationJournal.Spent(
+                Math.max(files.tokensIn(), from.tokensIn() == null ? 0 : from.tokensIn()),
+                Math.max(files.tokensOut(), from.tokensOut() == null ? 0 : from.tokensOut()),
+                Math.max(files.costUsd(), from.costUsd() == null ? 0 : from.costUsd()),
+                files.modelCalls());
     }
 
     private static int taskNumber(String id) {

@@ -118,4 +118,22 @@ class CheckpointTest {
         assertThat(resumption.note()).startsWith("[ccd] The run was stopped after iteration 6, and goes on from there.")
                 .doesNotContain("old");
     }
+
+    @Test
+    void aResumeCountsTheHigherOfEachFigureOfTheRecordAndTheCheckpointSoAForgedOneGivesNoBudgetBack()
+            throws Exception {
+        sample(6).write(dir);
+
+        Resumption lower = Resumption.load(new ResumeFrom(dir.toString(), 7, "stopped").recorded(1500, 300, 0.4));
+        Resumption none = Resumption.load(new ResumeFrom(dir.toString(), 7, "stopped"));
+        Files.delete(dir.resolve(Checkpoint.FILE));
+        Resumption deleted = Resumption.load(new ResumeFrom(dir.toString(), 7, "stopped").recorded(1500, 300, 0.4));
+
+        assertThat(lower.spent()).as("in and cost from the record, out and the calls from the checkpoint")
+                .isEqualTo(new IterationJournal.Spent(1500, 340, 0.4, 9));
+        assertThat(none.spent()).as("an older daemon's resume: the checkpoint alone")
+                .isEqualTo(new IterationJournal.Spent(1200, 340, 0.25, 9));
+        assertThat(deleted.spent()).isEqualTo(new IterationJournal.Spent(1500, 300, 0.4, 0));
+        assertThat(deleted.nextIteration()).isEqualTo(7);
+    }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
 
 /**
- * {@code ccd agent resume NAME [--max-tokens N] [--max-cost USD] [--force]}: lifts the budget
+ * {@code ccd agent resume NAME [--max-tokens N] [--max-cost USD] [--max-iterations N] [--force]}: lifts the budget
  * pause of a live run with a new budget, or continues an ended run (interrupted, crashed,
  * stopped, failed; completed with {@code --force}) from its checkpoint.
  */
@@ -22,6 +22,10 @@ final class AgentResumeCommand extends BaseCommand {
     @CommandLine.Option(names = "--max-cost", paramLabel = "USD", description = "new cost budget, or 'unlimited'")
     String maxCost;
 
+    @CommandLine.Option(names = "--max-iterations", paramLabel = "N",
+            description = "new iteration limit (counting the iterations done), or 'unlimited'")
+    String maxIterations;
+
     @CommandLine.Option(names = "--force", description = "continue a run that completed, too")
     boolean force;
 
@@ -30,6 +34,12 @@ final class AgentResumeCommand extends BaseCommand {
         ObjectNode p = params().put("name", name);
         BudgetOptions.put(p, "max_tokens", "--max-tokens", maxTokens, true);
         BudgetOptions.put(p, "max_cost_usd", "--max-cost", maxCost, false);
+        Object iterations = Numbers.wholeOrUnlimited("--max-iterations", maxIterations, 1, Integer.MAX_VALUE, "iterations");
+        if (iterations instanceof Long n) {
+            p.put("max_iterations", n);
+        } else if (iterations != null) {
+            p.put("max_iterations", Numbers.UNLIMITED);
+        }
         if (force) {
             p.put("force", true);
         }

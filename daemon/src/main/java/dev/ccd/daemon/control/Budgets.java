@@ -38,6 +38,15 @@ final class Budgets {
         return v == null ? null : new Limit<>(v);
     }
 
+    /** The iteration limit the params give (a null value: unlimited), or null when they give none. */
+    static Limit<Integer> iterationLimit(Params p) throws RpcException {
+        if (isUnlimited(p, "max_iterations")) {
+            return new Limit<>(null);
+        }
+        Integer v = p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);
+        return v == null ? null : new Limit<>(v);
+    }
+
     /** The iteration limit the params give: null when none or {@code "unlimited"}. */
     static Integer iterations(Params p) throws RpcException {
         return isUnlimited(p, "max_iterations") ? null : p.optionalInt("max_iterations", 1, Integer.MAX_VALUE);

@@ -85,8 +85,10 @@ public final class ControlApi {
                     ObjectNode r = JSON.createObjectNode();
                     Budgets.Limit<Long> tokens = Budgets.tokens(p);
                     Budgets.Limit<Double> cost = Budgets.cost(p);
+                    Budgets.Limit<Integer> iterations = Budgets.iterationLimit(p);
                     Supervisor.BudgetChange change = new Supervisor.BudgetChange(tokens != null,
-                            tokens == null ? null : tokens.value(), cost != null, cost == null ? null : cost.value());
+                            tokens == null ? null : tokens.value(), cost != null, cost == null ? null : cost.value(),
+                            iterations != null, iterations == null ? null : iterations.value());
                     if (supervisor.liveBudget(name).isEmpty()) {
                         // no live run: the ended one goes on from its checkpoint
                         boolean force = p.bool("force", false);
@@ -95,12 +97,11 @@ public final class ControlApi {
                         r.set("run", JSON.valueToTree(run));
                         yield r;
                     }
-                    if (tokens == null && cost == null) {
-                        throw RpcException.invalidParam("max_tokens", "or 'max_cost_usd' is required: the new budget");
+                    if (tokens == null && cost == null && iterations == null) {
+                        throw RpcException.invalidParam("max_tokens", "or 'max_cost_usd' (or 'max_iterations') is"
+                                + " required: the new budget");
                     }
-                    r.set("budget", JSON.valueToTree(supervisor.resume(name, new Supervisor.BudgetChange(
-                            tokens != null, tokens == null ? null : tokens.value(),
-                            cost != null, cost == null ? null : cost.value()))));
+                    r.set("budget", JSON.valueToTree(supervisor.resume(name, change)));
                     yield r;
                 }
                 case "permission.list" -> JSON.valueToTree(store.permissions(null));

@@ -255,10 +255,17 @@ public final class Supervisor {
      * A change of budget: for each limit, whether it changes ({@code set*}) and its new value
      * (null: unlimited).
      */
-    public record BudgetChange(boolean setTokens, Long maxTokens, boolean setCost, Double maxCostUsd) {
+    public record BudgetChange(boolean setTokens, Long maxTokens, boolean setCost, Double maxCostUsd,
+            boolean setIterations, Integer maxIterations) {
+
+        /** A change of the token and cost limits only. */
+        public BudgetChange(boolean setTokens, Long maxTokens, boolean setCost, Double maxCostUsd) {
+            this(setTokens, maxTokens, setCost, maxCostUsd, false, null);
+        }
+
         Budget applyTo(Budget old) {
             return new Budget(setTokens ? maxTokens : old.maxTokens(), setCost ? maxCostUsd : old.maxCostUsd(),
-                    old.maxIterations());
+                    setIterations ? maxIterations : old.maxIterations());
         }
     }
 
@@ -315,6 +322,10 @@ public final class Supervisor {
         if (next.maxCostUsd() != null && next.maxCostUsd() <= usedCost) {
             throw new SupervisorException(SupervisorException.Kind.INVALID, String.format(Locale.ROOT,
                     "--max-cost %.4f is not above the $%.4f the run has used; give more", next.maxCostUsd(), usedCost));
+        }
+        if (next.maxIterations() != null && next.maxIterations() <= used.iterations()) {
+            throw new SupervisorException(SupervisorException.Kind.INVALID, "--max-iterations " + next.maxIterations()
+                    + " is not above the " + used.iterations() + " iterations the run has done; give more");
         }
     }
 

@@ -276,6 +276,16 @@ class ResumeEndToEndTest extends RealDaemon {
         await().atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(runField("paused", "status"))
                 && Integer.valueOf(2).equals(runField("paused", "resume_count")));
         assertThat(model.requestCount()).isEqualTo(6);
+
+        // with a higher iteration limit, a completed run does one more iteration and completes again
+        Cli.Result word = ccd.run("agent", "resume", "paused", "--force", "--max-iterations", "lots");
+        assertThat(word.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(word.err()).contains("--max-iterations lots: must be").contains("or 'unlimited'");
+        model.enqueue(FakeModelReplies.openAiText("iteration five done"));
+        ok("agent", "resume", "paused", "--force", "--max-iterations", "4");
+        await().atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(runField("paused", "status"))
+                && Integer.valueOf(3).equals(runField("paused", "resume_count")));
+        assertThat(iterations("paused")).containsExactly("1 ok", "2 stopped", "3 ok", "4 ok", "5 ok");
     }
 
     @Test

@@ -59,7 +59,7 @@ class RecordFaultsEndToEndTest extends RealDaemon {
         Process sqlite = new ProcessBuilder("sqlite3", home.resolve("ccd.db").toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (OutputStream in = sqlite.getOutputStream()) {
-            in.write("BEGIN IMMEDIATE;\n.shell sleep 10\nCOMMIT;\n".getBytes(StandardCharsets.UTF_8));
+            in.write(".timeout 10000\nBEGIN IMMEDIATE;\n.shell sleep 10\nCOMMIT;\n".getBytes(StandardCharsets.UTF_8));
         }
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> ccd.run("status").out().contains("DEGRADED"));
@@ -88,7 +88,7 @@ class RecordFaultsEndToEndTest extends RealDaemon {
         Process sqlite = new ProcessBuilder("sqlite3", home.resolve("ccd.db").toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (OutputStream in = sqlite.getOutputStream()) {
-            in.write("BEGIN IMMEDIATE;\n.shell sleep 20\nCOMMIT;\n".getBytes(StandardCharsets.UTF_8));
+            in.write(".timeout 10000\nBEGIN IMMEDIATE;\n.shell sleep 20\nCOMMIT;\n".getBytes(StandardCharsets.UTF_8));
         }
         await().atMost(Duration.ofSeconds(10)).until(this::writeLockHeldOutside);
 

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,7 +86,13 @@ class StoreHealsTest {
         Feeder feeder = new Feeder(store);
         await().atMost(Duration.ofSeconds(10)).until(() -> feeder.submitted.get() >= 200);
 
+        // a writer that never rests can starve sqlite3's wait for the lock: the feeder rests
+        // until the lock is taken, as a runner between iterations would
+        feeder.paused.set(true);
+        await().atMost(Duration.ofSeconds(10)).until(feeder.resting::get);
         Process lock = sqlite3(db, "BEGIN IMMEDIATE;");
+        await().atMost(Duration.ofSeconds(20)).until(() -> writeLocked(db));
+        feeder.paused.set(false);
         await().atMost(Duration.ofSeconds(10)).until(() -> !store.health().ok());
         assertThat(store.health().reason()).isEqualTo("database is locked by another process");
         // held until the reader thread is blocked on a full queue and the lock has lasted 5 s
@@ -272,6 +279,9 @@ class StoreHealsTest {
         final AtomicInteger submitted = new AtomicInteger();
         final AtomicReference<CompletableFuture<?>> last = new AtomicReference<>();
         final AtomicBoolean stop = new AtomicBoolean();
+        /** Set: the feeder rests before its next iteration; {@link #resting} says it does. */
+        final AtomicBoolean paused = new AtomicBoolean();
+        final AtomicBoolean resting = new AtomicBoolean();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread thread;
 
@@ -281,6 +291,15 @@ class StoreHealsTest {
             thread = new Thread(() -> {
                 try {
                     for (int i = 1; !stop.get(); i++) {
+                        while (paused.get() && !stop.get()) {
+                            CompletableFuture<?> previous = last.get();
+                            if (previous != null) {
+                                previous.join();
+                            }
+                            resting.set(true);
+                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                        }
+                        resting.set(false);
                         store.iterationStarted(RUN, i, Timestamps.now());
                         store.iterationDone(RUN, new Message.IterationDone(i, IterationStatus.OK, 0.001, "it " + i, 100,
                                 10, 0.0), Timestamps.now());

@@ -268,31 +268,35 @@ public final class Store implements AutoCloseable {
      */
     public CompletableFuture<Void> iterationDone(String runId, Message.IterationDone done, String ts) {
         return writer.submit(tx -> {
-            String counted = "coalesce((SELECT %s FROM agent_iterations WHERE run_id = ? AND iteration = ?), 0)";
-            tx.update("UPDATE agent_runs SET last_iteration = max(last_iteration, ?), tokens_in = tokens_in + ? - "
-                    + counted.formatted("tokens_in") + ", tokens_out = tokens_out + ? - " + counted.formatted("tokens_out")
-                    + ", cost_usd = cost_usd + ? - " + counted.formatted("cost_usd")
-                    + ", cache_write_tokens = cache_write_tokens + ? - " + counted.formatted("cache_write_tokens")
-                    + ", cache_read_tokens = cache_read_tokens + ? - " + counted.formatted("cache_read_tokens")
-                    + ", model_calls = model_calls + ? - " + counted.formatted("model_calls")
-                    + ", model_retries = model_retries + ? - " + counted.formatted("model_retries")
-                    + ", model_seconds = model_seconds + ? - " + counted.formatted("model_seconds")
-                    + ", estimated_tokens = estimated_tokens + ? - " + counted.formatted("estimated_tokens") + " WHERE id = ?",
-                    done.iteration(), done.tokensIn(), runId, done.iteration(), done.tokensOut(), runId, done.iteration(),
-                    done.costUsd(), runId, done.iteration(), done.cacheWriteTokens(), runId, done.iteration(),
-                    done.cacheReadTokens(), runId, done.iteration(), done.modelCalls(), runId, done.iteration(),
-                    done.modelRetries(), runId, done.iteration(), done.modelSeconds(), runId, done.iteration(),
+            // what a pause already put on this iteration (its row, if any) is not counted twice
+            tx.update("UPDATE agent_runs SET last_iteration = max(last_iteration, ?), tokens_in = agent_runs.tokens_in + ?"
+                    + " - c.tokens_in, tokens_out = agent_runs.tokens_out + ? - c.tokens_out, cost_usd = agent_runs.cost_usd"
+                    + " + ? - c.cost_usd, cache_write_tokens = agent_runs.cache_write_tokens + ? - c.cache_write_tokens,"
+                    + " cache_read_tokens = agent_runs.cache_read_tokens + ? - c.cache_read_tokens,"
+                    + " model_calls = agent_runs.model_calls + ? - c.model_calls,"
+                    + " model_retries = agent_runs.model_retries + ? - c.model_retries,"
+                    + " model_seconds = agent_runs.model_seconds + ? - c.model_seconds,"
+                    + " estimated_tokens = agent_runs.estimated_tokens + ? - c.estimated_tokens"
+                    + " FROM (SELECT coalesce(max(tokens_in), 0) AS tokens_in, coalesce(max(tokens_out), 0) AS tokens_out,"
+                    + " coalesce(max(cost_usd), 0) AS cost_usd, coalesce(max(cache_write_tokens), 0) AS cache_write_tokens,"
+                    + " coalesce(max(cache_read_tokens), 0) AS cache_read_tokens, coalesce(max(model_calls), 0) AS model_calls,"
+                    + " coalesce(max(model_retries), 0) AS model_retries, coalesce(max(model_seconds), 0) AS model_seconds,"
+                    + " coalesce(max(estimated_tokens), 0) AS estimated_tokens"
+                    + " FROM agent_iterations WHERE run_id = ? AND iteration = ?) AS c WHERE agent_runs.id = ?",
+                    done.iteration(), done.tokensIn(), done.tokensOut(), done.costUsd(), done.cacheWriteTokens(),
+                    done.cacheReadTokens(), done.modelCalls(), done.modelRetries(), done.modelSeconds(),
                     done.estimatedTokens(), runId, done.iteration(), runId);
-            tx.update("INSERT INTO agent_iterations(" + Rows.ITERATION_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)"
+            tx.update("INSERT INTO agent_iterations(" + Rows.ITERATION_COLUMNS + ", cache_write_tokens, cache_read_tokens,"
+                    + " model_calls, model_retries, model_seconds, estimated_tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                     + " ON CONFLICT(run_id, iteration) DO UPDATE SET ended_at = excluded.ended_at,"
                     + " status = excluded.status, duration_s = excluded.duration_s, summary = excluded.summary,"
-                    + " tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd",
+                    + " tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, cost_usd = excluded.cost_usd,"
+                    + " cache_write_tokens = excluded.cache_write_tokens, cache_read_tokens = excluded.cache_read_tokens,"
+                    + " model_calls = excluded.model_calls, model_retries = excluded.model_retries,"
+                    + " model_seconds = excluded.model_seconds, estimated_tokens = excluded.estimated_tokens",
                     runId, done.iteration(), ts, ts, done.status().wireName(), done.durationS(), done.summary(), done.tokensIn(),
-                    done.tokensOut(), done.costUsd());
-            tx.update("UPDATE agent_iterations SET cache_write_tokens = ?, cache_read_tokens = ?, model_calls = ?,"
-                    + " model_retries = ?, model_seconds = ?, estimated_tokens = ? WHERE run_id = ? AND iteration = ?",
-                    done.cacheWriteTokens(), done.cacheReadTokens(), done.modelCalls(), done.modelRetries(),
-                    done.modelSeconds(), done.estimatedTokens(), runId, done.iteration());
+                    done.tokensOut(), done.costUsd(), done.cacheWriteTokens(), done.cacheReadTokens(), done.modelCalls(),
+                    done.modelRetries(), done.modelSeconds(), done.estimatedTokens());
             return null;
         });
     }

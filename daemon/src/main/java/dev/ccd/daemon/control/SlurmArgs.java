@@ -1,6 +1,5 @@
 package dev.ccd.daemon.control;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -21,7 +20,7 @@ final class SlurmArgs {
 
     /** @throws IllegalArgumentException saying which word is refused and why */
     static List<String> parse(String text) {
-        List<String> words = split(text);
+        List<String> words = ShellWords.split(text);
         for (String word : words) {
             if (word.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new IllegalArgumentException("holds a control character");
@@ -36,40 +35,6 @@ final class SlurmArgs {
         if (!words.isEmpty() && !words.get(0).startsWith("-")) {
             throw new IllegalArgumentException("starts with '" + words.get(0) + "'; expected srun options such as"
                     + " --partition=gpu --gres=gpu:1 --time=08:00:00");
-        }
-        return words;
-    }
-
-    private static List<String> split(String text) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = null;
-        char quote = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                } else {
-                    word.append(c);
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-                word = word == null ? new StringBuilder() : word;
-            } else if (Character.isWhitespace(c)) {
-                if (word != null) {
-                    words.add(word.toString());
-                    word = null;
-                }
-            } else {
-                word = word == null ? new StringBuilder() : word;
-                word.append(c);
-            }
-        }
-        if (quote != 0) {
-            throw new IllegalArgumentException("has an unclosed " + quote + " quote");
-        }
-        if (word != null) {
-            words.add(word.toString());
         }
         return words;
     }

@@ -3,6 +3,7 @@ package dev.ccd.daemon.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ccd.daemon.control.ShellWords;
 import dev.ccd.daemon.supervisor.RunnerLauncher;
 import dev.ccd.daemon.testing.Cli;
 import dev.ccd.daemon.testing.Db;
@@ -45,45 +46,12 @@ class ReadmeExamplesTest extends RealDaemon {
         return commands;
     }
 
-    /** Shell words: '...' and "..." quoting, nothing else. */
-    private static List<String> words(String command) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        char quote = 0;
-        boolean inWord = false;
-        for (char c : command.toCharArray()) {
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                } else {
-                    word.append(c);
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-                inWord = true;
-            } else if (c == ' ') {
-                if (inWord) {
-                    words.add(word.toString());
-                    word.setLength(0);
-                    inWord = false;
-                }
-            } else {
-                word.append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) {
-            words.add(word.toString());
-        }
-        return words;
-    }
-
     @Test
     void everyCcdLineOfTheReadmeParsesAndTheFilesItNamesShip() throws Exception {
         List<String> examples = examples();
         assertThat(examples).hasSizeGreaterThan(15).anyMatch(c -> c.contains("examples/hello.jsonl"));
         for (String example : examples) {
-            List<String> words = words(example.replace("\"$PWD\"", "/tmp").replace("$PWD", "/tmp"));
+            List<String> words = ShellWords.split(example.replace("\"$PWD\"", "/tmp").replace("$PWD", "/tmp"));
             words.removeIf(w -> w.equals(">") || w.startsWith("~/.ccd-completion"));
             String[] args = words.subList(1, words.size()).toArray(String[]::new);
             CommandLine cli = Main.commandLine(args);
@@ -100,7 +68,7 @@ class ReadmeExamplesTest extends RealDaemon {
     void theFirstExampleRunsAsWrittenAndEndsWhenItsScriptDoes() throws Exception {
         startDaemon();
         String first = examples().stream().filter(c -> c.startsWith("ccd agent start demo")).findFirst().orElseThrow();
-        List<String> words = words(first);
+        List<String> words = ShellWords.split(first);
         // the path as typed in the checkout's root, which this test's working directory is not
         words.set(words.indexOf("--script") + 1, ROOT.resolve("examples/hello.jsonl").toString());
         Cli.Result started = ccd.run(words.subList(1, words.size()).toArray(String[]::new));
